@@ -1,0 +1,40 @@
+"""Vehicle routing for sanitation fleets: problems and plans as numbers, two engines.
+
+The engines see matrices, never OSM. Typical use::
+
+    problem = Problem(duration_s=..., distance_m=..., stops=..., facilities=...,
+                      depots=..., vehicles=...)
+    plan = solve(problem, engine="ortools", time_limit=10, seed=0)
+    check_plan(problem, plan)  # solve already did; tests do it again
+"""
+
+from routing._check import check_plan, schedule_route, site_progress
+from routing._errors import PlanViolation, ProblemError, RoutingError
+from routing._model import Break, Depot, Facility, Problem, Stop, Vehicle, split_large_stops
+from routing._plan import Plan, Route, SiteProgress, Unassigned, Visit
+from routing._solve import ENGINES, Progress, prepare, solve
+
+__all__ = [
+    "ENGINES",
+    "Break",
+    "Depot",
+    "Facility",
+    "Plan",
+    "PlanViolation",
+    "Problem",
+    "ProblemError",
+    "Progress",
+    "Route",
+    "RoutingError",
+    "SiteProgress",
+    "Stop",
+    "Unassigned",
+    "Vehicle",
+    "Visit",
+    "check_plan",
+    "prepare",
+    "schedule_route",
+    "site_progress",
+    "solve",
+    "split_large_stops",
+]
