@@ -8,7 +8,7 @@ The engines see matrices, never OSM. Typical use::
     check_plan(problem, plan)  # solve already did; tests do it again
 """
 
-from routing._check import check_plan, schedule_route, site_progress
+from routing._check import break_needed, check_plan, schedule_route, site_progress
 from routing._errors import PlanViolation, ProblemError, RoutingError
 from routing._model import Break, Depot, Facility, Problem, Stop, Vehicle, split_large_stops
 from routing._plan import Plan, Route, SiteProgress, Unassigned, Visit
@@ -31,6 +31,7 @@ __all__ = [
     "Unassigned",
     "Vehicle",
     "Visit",
+    "break_needed",
     "check_plan",
     "prepare",
     "schedule_route",

@@ -177,7 +177,9 @@ class Vehicle:
     def __post_init__(self) -> None:
         problems: list[str] = []
         if not math.isfinite(self.capacity_t) or self.capacity_t <= 0:
-            problems.append(f"vehicle {self.id}: capacity_t must be positive, got {self.capacity_t}")
+            problems.append(
+                f"vehicle {self.id}: capacity_t must be positive, got {self.capacity_t}"
+            )
         _check_window(f"vehicle {self.id} shift", self.shift, problems)
         if self.max_duration_s is not None and self.max_duration_s <= 0:
             problems.append(
@@ -276,7 +278,9 @@ class Problem:
         if problems:
             return problems
         if self.location_names and len(self.location_names) != n:
-            problems.append(f"location_names has {len(self.location_names)} names for {n} locations")
+            problems.append(
+                f"location_names has {len(self.location_names)} names for {n} locations"
+            )
         if not self.depots:
             problems.append("at least one depot is needed")
         if not self.vehicles:
@@ -302,7 +306,9 @@ class Problem:
         for v in self.vehicles:
             for d in (v.start_depot, v.end_depot):
                 if d not in depot_ids:
-                    problems.append(f"vehicle {v.id}: unknown depot {d!r}; known: {sorted(depot_ids)}")
+                    problems.append(
+                        f"vehicle {v.id}: unknown depot {d!r}; known: {sorted(depot_ids)}"
+                    )
             for f in v.facilities:
                 if f not in facility_ids:
                     problems.append(
@@ -342,6 +348,16 @@ class Problem:
     def max_capacity_t(self) -> float:
         """The largest payload in the fleet, in tonnes."""
         return max(v.capacity_t for v in self.vehicles)
+
+    def split_for_fleet(self) -> Problem:
+        """This problem with every stop heavier than the largest truck split into loads.
+
+        Returns ``self`` when nothing needs splitting. See ``split_large_stops``.
+        """
+        capacity = self.max_capacity_t
+        if all(s.load_t <= capacity + 1e-9 for s in self.stops):
+            return self
+        return self.with_changes(stops=split_large_stops(self.stops, capacity))
 
     def with_changes(self, **changes) -> Problem:
         """A copy with some fields replaced (and validated again)."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from routing._check import check_plan, site_progress
 from routing._errors import ProblemError
-from routing._model import Problem, split_large_stops
+from routing._model import Problem
 from routing._plan import Plan
 
 logger = logging.getLogger(__name__)
@@ -37,13 +37,12 @@ ProgressCallback = Callable[[Progress], None]
 
 def prepare(problem: Problem) -> Problem:
     """Split stops heavier than the largest truck into truck-sized loads."""
-    capacity = problem.max_capacity_t
-    if all(s.load_t <= capacity + 1e-9 for s in problem.stops):
-        return problem
-    stops = split_large_stops(problem.stops, capacity)
-    logger.info("split %d heavy stop(s) into %d truck loads",
-                sum(s.load_t > capacity for s in problem.stops), len(stops))
-    return problem.with_changes(stops=stops)
+    prepared = problem.split_for_fleet()
+    if prepared is not problem:
+        logger.info("split %d heavy stop(s) into %d stops of at most %.1f t",
+                    sum(s.load_t > problem.max_capacity_t for s in problem.stops),
+                    len(prepared.stops), problem.max_capacity_t)
+    return prepared
 
 
 def solve(
@@ -91,8 +90,8 @@ def solve(
         raise ProblemError(f"time_limit must be positive seconds, got {time_limit}")
     prepared = prepare(problem)
     started = time.perf_counter()
-    options = dict(time_limit=time_limit, seed=seed, max_iterations=max_iterations,
-                   progress=progress)
+    options = {"time_limit": time_limit, "seed": seed, "max_iterations": max_iterations,
+               "progress": progress}
     if engine == "ortools":
         from routing._ortools import solve_ortools
 
