@@ -1,0 +1,45 @@
+"""Street networks, sites, snapping and travel matrices for sanitation routing.
+
+Public face of the package; the implementation lives in the ``_*.py`` modules.
+"""
+
+from pathlib import Path
+
+from ._errors import GeodataError, NetworkSourceError, SiteValidationError
+from ._matrix import PathLeg, StreetPath, TravelMatrix, travel_matrix
+from ._network import default_cache_dir, load_network, sample_pbf_path
+from ._profile import (
+    TruckProfile,
+    apply_profile,
+    parse_length_m,
+    parse_speed_kph,
+    parse_weight_t,
+)
+from ._sites import SITE_KINDS, read_sites, validate_sites
+from ._snap import snap_sites
+
+#: Bundled sample sites (GeoJSON, EPSG:4326) on the ``"sample"`` network.
+SAMPLE_SITES: Path = Path(__file__).parent / "data" / "sample_sites.geojson"
+
+__all__ = [
+    "SAMPLE_SITES",
+    "SITE_KINDS",
+    "GeodataError",
+    "NetworkSourceError",
+    "PathLeg",
+    "SiteValidationError",
+    "StreetPath",
+    "TravelMatrix",
+    "TruckProfile",
+    "apply_profile",
+    "default_cache_dir",
+    "load_network",
+    "parse_length_m",
+    "parse_speed_kph",
+    "parse_weight_t",
+    "read_sites",
+    "sample_pbf_path",
+    "snap_sites",
+    "travel_matrix",
+    "validate_sites",
+]
