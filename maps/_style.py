@@ -1,0 +1,113 @@
+"""Colours, icons, number formats and page CSS shared by every map and export."""
+
+from __future__ import annotations
+
+import html
+import math
+
+__all__ = [
+    "BASE_NETWORK_COLOUR",
+    "PALETTE",
+    "UNASSIGNED_FILL",
+    "UNASSIGNED_OUTLINE",
+    "fmt_distance",
+    "fmt_tonnes",
+    "hhmm",
+    "site_icon_html",
+    "stop_icon_html",
+    "tonnes_radius_px",
+    "truck_colours",
+]
+
+#: One colour per truck, in fleet order (colour-blind friendly first, then extras).
+PALETTE: tuple[str, ...] = (
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
+    "#8c564b", "#e377c2", "#bcbd22", "#393b79", "#637939", "#843c39",
+)  # fmt: skip
+UNASSIGNED_FILL = "#9e9e9e"
+UNASSIGNED_OUTLINE = "#d50000"
+BASE_NETWORK_COLOUR = "#8a8a8a"
+FACILITY_COLOUR = "#6d4c41"
+DEPOT_COLOUR = "#263238"
+
+#: Letter and colour of the site icons (depot, landfill, transfer station).
+SITE_ICONS: dict[str, tuple[str, str]] = {
+    "depot": ("D", DEPOT_COLOUR),
+    "landfill": ("L", FACILITY_COLOUR),
+    "transfer": ("T", "#5d4037"),
+}
+
+KIND_LABELS: dict[str, str] = {
+    "dead_spot": "dead spot",
+    "bin": "bin",
+    "landfill": "landfill",
+    "transfer": "transfer station",
+    "depot": "depot",
+}
+
+
+def truck_colours(vehicle_ids: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """A stable colour per truck id, in the order given (the fleet order)."""
+    return {vid: PALETTE[i % len(PALETTE)] for i, vid in enumerate(vehicle_ids)}
+
+
+def hhmm(seconds: float | None) -> str:
+    """Seconds from midnight as ``HH:MM`` (``"+1d"`` appended past midnight; ``""`` if None)."""
+    if seconds is None or (isinstance(seconds, float) and math.isnan(seconds)):
+        return ""
+    total_min = round(seconds / 60.0)
+    days, minutes = divmod(total_min, 24 * 60)
+    text = f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return text if days == 0 else f"{text}+{days}d"
+
+
+def fmt_distance(metres: float) -> str:
+    """A driving distance as a driver reads it: ``"350 m"``, ``"1.2 km"``."""
+    if metres < 995:
+        return f"{max(10, round(metres / 10.0) * 10)} m"
+    return f"{metres / 1000.0:.1f} km"
+
+
+def fmt_tonnes(tonnes: float) -> str:
+    """Tonnes with one decimal: ``"4.5 t"``."""
+    return f"{tonnes:.1f} t"
+
+
+def tonnes_radius_px(tonnes: float) -> float:
+    """Circle radius in pixels for a dead spot of ``tonnes`` (area grows with tonnes)."""
+    t = max(0.0, float(tonnes) if math.isfinite(tonnes) else 0.0)
+    return round(min(18.0, 4.0 + 3.0 * math.sqrt(t)), 1)
+
+
+def site_icon_html(kind: str, label: str = "") -> str:
+    """Inline-SVG badge for a depot / landfill / transfer station (no icon fonts, no CDN)."""
+    letter, colour = SITE_ICONS.get(kind, ("?", FACILITY_COLOUR))
+    text = html.escape(label or letter)
+    return (
+        f'<div class="sn-site" style="background:{colour}" '
+        f'title="{html.escape(KIND_LABELS.get(kind, kind))}">{text}</div>'
+    )
+
+
+def stop_icon_html(label: str, colour: str) -> str:
+    """A numbered round badge for the driver map."""
+    return f'<div class="sn-num" style="background:{colour}">{html.escape(label)}</div>'
+
+
+#: CSS for the badges and panels, shared by both pages (a few hundred bytes).
+BADGE_CSS = """
+.sn-site{display:inline-block;min-width:24px;height:24px;padding:0 3px;box-sizing:border-box;
+border-radius:5px;color:#fff;font:bold 13px/20px sans-serif;text-align:center;white-space:nowrap;
+border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6)}
+.sn-num{display:inline-block;min-width:22px;height:22px;padding:0 3px;box-sizing:border-box;
+border-radius:11px;color:#fff;font:bold 12px/18px sans-serif;text-align:center;border:2px solid #fff;
+box-shadow:0 0 3px rgba(0,0,0,.6);white-space:nowrap}
+.sn-arrow{pointer-events:none}
+.sn-panel{font:13px/1.35 sans-serif;background:rgba(255,255,255,.94);padding:6px 9px;
+border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4)}
+.sn-panel table{border-collapse:collapse}
+.sn-panel td,.sn-panel th{padding:1px 5px;text-align:right}
+.sn-panel td:first-child,.sn-panel th:first-child{text-align:left}
+.sn-sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
+.sn-locate{font:bold 18px/30px sans-serif;text-align:center;cursor:pointer}
+"""
