@@ -83,8 +83,11 @@ def solve_instance(instance: Instance, *, engine: str, time_limit: float, seed: 
            "bks": instance.bks, "gap": _gap(cost, instance.bks),
            "vehicles": len(routes), "routes": routes, "seconds": round(seconds, 2),
            "feasible": feasible and not plan.unassigned}
-    if "auto" in plan.meta:
+    if "auto" in plan.meta:  # each engine's cost in reported units (cost_per_km = 1)
         row["winner"] = plan.meta["auto"]["winner"]
+        for name, result in plan.meta["auto"]["engines"].items():
+            row[name] = (round(result["cost"] * 1000 / instance.cost_scale, 1)
+                         if "cost" in result else None)
     return row
 
 
@@ -109,13 +112,14 @@ def _gap(cost: float, bks: float | None) -> float | None:
 
 def _print_table(rows: list[dict]) -> None:
     print(f"{'instance':<18} {'engine':<8} {'cost':>11} {'BKS':>11} {'gap %':>7} "
-          f"{'routes':>6} {'seconds':>8} feasible")
+          f"{'routes':>6} {'seconds':>8} feasible  ortools    pyvrp")
     for r in rows:
         gap = "" if r["gap"] is None else f"{r['gap']:.2f}"
         bks = "" if r["bks"] is None else f"{r['bks']:.1f}"
         engine = r["engine"] + (f":{r['winner']}" if "winner" in r else "")
         print(f"{r['instance']:<18} {engine:<8} {r['cost']:>11.1f} {bks:>11} {gap:>7} "
-              f"{r['vehicles']:>6} {r['seconds']:>8.1f} {r['feasible']}")
+              f"{r['vehicles']:>6} {r['seconds']:>8.1f} {r['feasible']!s:<8} "
+              f"{r.get('ortools') or '':>8} {r.get('pyvrp') or '':>8}")
     gaps = [r["gap"] for r in rows if r["gap"] is not None]
     if gaps:
         print(f"mean gap: {statistics.fmean(gaps):.2f} % over {len(gaps)} instance(s)")
@@ -153,9 +157,9 @@ def main(argv: list[str] | None = None) -> int:
                              seed=args.seed)
         rows.append(row)
         if args.json:
-            print(json.dumps({k: row[k] for k in ("instance", "engine", "cost", "routes",
-                                                  "seconds", "feasible", "bks", "gap")}),
-                  flush=True)
+            keys = ("instance", "engine", "cost", "routes", "seconds", "feasible", "bks",
+                    "gap", "winner", "ortools", "pyvrp")
+            print(json.dumps({k: row[k] for k in keys if k in row}), flush=True)
         else:
             print(f"# {row['instance']}: {row['cost']:.1f} (gap {row['gap']}%)",
                   file=sys.stderr, flush=True)

@@ -88,7 +88,8 @@ def solve_auto(
     RoutingError
         If no engine produced a valid plan.
     """
-    options = {"time_limit": time_limit, "seed": seed, "max_iterations": max_iterations}
+    options = {"time_limit": time_limit, "seed": seed, "max_iterations": max_iterations,
+               "progress": None}
     started = time.perf_counter()
     engines = ["ortools", "pyvrp"]
     if (reason := pyvrp_unsupported(problem)) is not None:

@@ -14,10 +14,13 @@ How the problem maps onto PyVRP (0.14)
   seen by PyVRP: they are taken off the shift end and the day's length, and charged as a
   fixed cost.
 - Trucks that share every attribute form one vehicle type. Loads are integers as given
-  when all are whole numbers and capacities large (benchmarks), else kilograms (loads
-  rounded up, capacities down).
-- Optional stops carry a prize that grows with urgency (priority 1 earns 16 times what
-  priority 5 does); required stops are required. If PyVRP cannot serve every required
+  when all are whole numbers, else tenths or hundredths of a tonne (loads rounded up,
+  capacities down). Money is scaled so the dearest per-metre or per-second rate is a
+  small integer; the search's costs are then exact for benchmarks and within a few per
+  cent for mixed rates (the plan's costs are recomputed exactly).
+- Optional stops carry a prize (100 times the dearest out-and-back trip, so they are
+  served whenever the fleet can) that grows with urgency (priority 1 earns 16 times
+  what priority 5 does); required stops are required. If PyVRP cannot serve every required
   stop, the solve is repeated with required stops as very valuable optional ones so the
   plan reports what could not be done.
 
@@ -39,13 +42,20 @@ from pyvrp import (
     CostEvaluator,
     Depot,
     Location,
+    PenaltyManager,
+    PenaltyParams,
     ProblemData,
+    RandomNumberGenerator,
     Solution,
     SolveParams,
     VehicleType,
-    solve,
 )
-from pyvrp.IteratedLocalSearch import IteratedLocalSearchCallbacks, IteratedLocalSearchParams
+from pyvrp.IteratedLocalSearch import (
+    IteratedLocalSearch,
+    IteratedLocalSearchCallbacks,
+    IteratedLocalSearchParams,
+)
+from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
 
 from routing._check import schedule_route
 from routing._errors import ProblemError, RoutingError
@@ -56,7 +66,7 @@ from routing._solve import Progress
 logger = logging.getLogger(__name__)
 
 _FAR = 10**9  # stands in for an unreachable pair (inf in the problem's matrices)
-_MONEY_SCALES = (1, 10, 100, 1000, 3600, 36_000, 360_000, 3_600_000)
+_MONEY_SCALES = tuple(10**k for k in range(10))
 _PRIORITY_WEIGHT = {1: 16, 2: 8, 3: 4, 4: 2, 5: 1}
 
 
@@ -68,8 +78,8 @@ def pyvrp_unsupported(problem: Problem) -> str | None:
     """
     with_break = [v.id for v in problem.vehicles if v.break_ is not None]
     if with_break:
-        return (f"PyVRP does not model breaks (vehicles {', '.join(with_break[:5])} have "
-                "one); use engine='ortools'")
+        return ("PyVRP does not model breaks; use engine='ortools' (vehicles with a "
+                f"break: {', '.join(with_break[:5])})")
     return None
 
 
@@ -82,6 +92,7 @@ class _Mapped:
     type_end_facility: tuple[str | None, ...]  # facility each type ends at (end_empty)
     num_depots: int  # home depots; facility k is PyVRP depot num_depots + k
     money_scale: int  # PyVRP cost units per unit of money
+    max_prize: int  # the largest prize, which the penalties must be able to outweigh
 
 
 def _is_integral(values) -> bool:
@@ -99,11 +110,16 @@ def _int_matrix(m: np.ndarray, *, up: bool) -> np.ndarray:
     return out
 
 
-def _money_scale(values: list[float]) -> int:
-    for scale in _MONEY_SCALES:
-        if all(abs(v * scale - round(v * scale)) < 1e-6 * max(1.0, v * scale) for v in values):
-            return scale
-    return _MONEY_SCALES[-1]
+def _money_scale(rates: list[float]) -> int:
+    """PyVRP cost units per unit of money: the dearest rate (per m or s) becomes >= 1.
+
+    Small integers keep costs in proportion to PyVRP's bounded penalties; rates are
+    then rounded, so the search sees costs to within a few per cent.
+    """
+    top = max(rates, default=0.0)
+    if top <= 0:
+        return 1
+    return next((s for s in _MONEY_SCALES if top * s >= 1 - 1e-9), _MONEY_SCALES[-1])
 
 
 def _end_facility(problem: Problem, vehicle: Vehicle) -> Facility:
@@ -138,10 +154,10 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
                                              if problem.location_names else str(i)))
                  for i in range(n)]
 
-    # loads: benchmark-sized whole numbers as they are, else kilograms (a unit of excess
-    # load must cost PyVRP's bounded penalty more than the detour that avoids it)
+    # loads: whole numbers as they are, else tenths or hundredths (rounded up). Coarse
+    # units keep PyVRP's load penalty per unit in proportion to the prizes and costs.
     loads = [s.load_t for s in problem.stops] + [v.capacity_t for v in problem.vehicles]
-    unit = 1 if _is_integral(loads) and problem.max_capacity_t >= 50 else 1000
+    unit = next((u for u in (1, 10) if _is_integral(np.multiply(loads, u))), 100)
 
     def load_of(t: float) -> int:
         return math.ceil(t * unit - 1e-9)
@@ -163,7 +179,7 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
     fixed = {v.id: v.fixed_cost + v.cost_per_km * tails[v.id][2] / 1000
              + v.cost_per_hour * tails[v.id][1] / 3600 for v in problem.vehicles}
     rates = [r for v in problem.vehicles for r in (v.cost_per_km / 1000, v.cost_per_hour / 3600)]
-    scale = _money_scale(rates + list(fixed.values()))
+    scale = _money_scale(rates)
 
     depots = [Depot(location=d.location, name=d.id) for d in problem.depots]
     fac_index = {}
@@ -181,7 +197,7 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
     finite_t = dur[dur < _FAR]
     alone = 3 * (per_m * (finite_d.max() if finite_d.size else 0)
                  + per_s * (finite_t.max() if finite_t.size else 0))
-    base = int(max(1.0, 2 * alone + scale * max(fixed.values())))
+    base = int(max(1.0, 100 * alone + scale * max(fixed.values())))
     clients = []
     for s in problem.stops:
         early, late = s.window if s.window is not None else (0, _FAR)
@@ -227,7 +243,9 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
         type_vehicles.append(tuple(ids))
         type_end.append(fac.id if fac is not None else None)
     data = ProblemData(locations, clients, depots, vehicle_types, [dist], [dur])
-    return _Mapped(data, tuple(type_vehicles), tuple(type_end), len(problem.depots), scale)
+    max_prize = max((c.prize for c in clients), default=0)
+    return _Mapped(data, tuple(type_vehicles), tuple(type_end), len(problem.depots), scale,
+                   max_prize)
 
 
 class _Stop:
@@ -246,13 +264,16 @@ class _Stop:
 
 
 class _OnBest(IteratedLocalSearchCallbacks):
-    """Relays each new feasible best solution to the progress callback."""
+    """Relays the first solution and each new feasible best to the progress callback."""
 
     def __init__(self, progress: Callable, started: float, scale: int):
         self.progress = progress
         self.started = started
         self.scale = scale
         self.evaluator = CostEvaluator([0.0], 0.0, 0.0)
+
+    def on_start(self, ils) -> None:
+        self.on_best(ils.initial_solution)
 
     def on_best(self, best: Solution) -> None:
         if not best.is_feasible():
@@ -265,13 +286,29 @@ class _OnBest(IteratedLocalSearchCallbacks):
 
 def _run(mapped: _Mapped, *, deadline: float, seed: int, max_iterations: int | None,
          progress: Callable | None, started: float):
+    """PyVRP's ``solve``, with a penalty ceiling above the largest prize.
+
+    PyVRP caps its penalties (per unit of excess load or time warp) at 100 000 by
+    default; a prize above that would make an overloaded route look better than any
+    feasible one. Penalties still start at PyVRP's usual midpoint.
+    """
     stop = _Stop(deadline, max_iterations)
-    ils = IteratedLocalSearchParams()
-    if progress is not None:
-        ils = IteratedLocalSearchParams(callbacks=_OnBest(progress, started,
-                                                          mapped.money_scale))
-    result = solve(mapped.data, stop, seed=seed, collect_stats=False, display=False,
-                   params=SolveParams(ils=ils))
+    callbacks = (_OnBest(progress, started, mapped.money_scale) if progress is not None
+                 else IteratedLocalSearchCallbacks())
+    params = SolveParams(ils=IteratedLocalSearchParams(callbacks=callbacks))
+    defaults = PenaltyParams()
+    penalty = PenaltyParams(max_penalty=max(defaults.max_penalty, 10.0 * mapped.max_prize))
+    data = mapped.data
+    rng = RandomNumberGenerator(seed=seed)
+    neighbours = compute_neighbours(data, params.neighbourhood)
+    ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    pm = PenaltyManager(defaults.midpoint_penalties(data), penalty)
+    init = ls(Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
+    algo = IteratedLocalSearch(data, pm, ls, init, params.ils)
+    result = algo.run(stop, collect_stats=False, display=False)
     return result.best, stop.iterations
 
 
@@ -341,8 +378,8 @@ def solve_pyvrp(
     Returns
     -------
     Plan
-        ``engine="pyvrp"``; ``objective`` is PyVRP's cost (route costs plus the prizes of
-        the stops left out), in money; ``meta`` has ``iterations`` and ``soft_required``.
+        ``engine="pyvrp"``; ``objective`` is the plan's cost plus the prizes of the
+        stops left out, in money; ``meta`` has ``iterations`` and ``soft_required``.
 
     Raises
     ------
@@ -372,7 +409,7 @@ def solve_pyvrp(
             f"(time warp {best.time_warp()}, excess load {best.excess_load()}); "
             "try a longer time_limit or engine='ortools'")
     routes = _to_routes(problem, mapped, best)
-    objective = CostEvaluator([0.0], 0.0, 0.0).cost(best) / mapped.money_scale
+    objective = sum(r.cost for r in routes) + best.uncollected_prizes() / mapped.money_scale
     logger.info("pyvrp: %d iterations, %d route(s), objective %.2f", iterations,
                 len(routes), objective)
     return Plan(routes=tuple(routes), unassigned=tuple(_unassigned(problem, best, mapped)),

@@ -1,0 +1,71 @@
+"""The auto engine: both engines, the better checked plan wins."""
+
+import numpy as np
+import pytest
+
+import routing
+from routing import Break, Depot, Plan, Problem, Stop, Unassigned, Vehicle
+from routing._auto import plan_score, solve_auto
+
+
+@pytest.fixture
+def square() -> Problem:
+    """Four stops on a 2 km square around the depot, two 2 t trucks, every stop 1 t."""
+    pts = np.array([[0, 0], [1, 1], [1, -1], [-1, 1], [-1, -1]], dtype=float) * 1000
+    dist = np.round(np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)))
+    return Problem(
+        duration_s=dist / 10, distance_m=dist,
+        stops=tuple(Stop(f"S{i}", i, load_t=1.0, priority=1 + i % 5) for i in range(1, 5)),
+        facilities=(), depots=(Depot("D", 0),),
+        vehicles=(Vehicle("T1", "D", capacity_t=2.0), Vehicle("T2", "D", capacity_t=2.0)),
+        end_empty=False, name="square")
+
+
+def _plan(cost: float, unassigned=()) -> Plan:
+    from routing import Route
+
+    route = Route("T1", (), 0.0, 0.0, 0.0, 0, cost)
+    return Plan(routes=(route,), unassigned=tuple(unassigned), engine="x")
+
+
+def test_score_prefers_less_urgent_work_left_over_lower_cost(square):
+    # leaving the priority-2 stop S1 out is worse than any cost saving
+    left = [Unassigned("S1", "S1", 1.0, "no room")]
+    assert plan_score(square, _plan(10.0)) < plan_score(square, _plan(1.0, left))
+    low = [Unassigned("S4", "S4", 1.0, "no room")]  # priority 5
+    assert plan_score(square, _plan(1.0, low)) < plan_score(square, _plan(1.0, left))
+
+
+def test_score_prefers_serving_required_stops(square):
+    stops = tuple(s if s.id != "S4" else Stop("S4", 4, 1.0, priority=5, required=True)
+                  for s in square.stops)
+    problem = square.with_changes(stops=stops)
+    required_left = [Unassigned("S4", "S4", 1.0, "no room")]
+    urgent_left = [Unassigned("S1", "S1", 1.0, "no room"), Unassigned("S2", "S2", 1.0, "x")]
+    assert plan_score(problem, _plan(50.0, urgent_left)) < plan_score(
+        problem, _plan(1.0, required_left))
+
+
+def test_breaks_fall_back_to_ortools_alone(square):
+    lunch = Break(11 * 3600, 13 * 3600, 1800)
+    vehicles = tuple(Vehicle(v.id, "D", capacity_t=2.0, break_=lunch) for v in square.vehicles)
+    problem = square.with_changes(vehicles=vehicles)
+    plan = solve_auto(problem, time_limit=2, seed=0)
+    routing.check_plan(problem, plan)
+    assert plan.engine == "auto"
+    assert set(plan.meta["auto"]["engines"]) == {"ortools"}
+    assert plan.meta["auto"]["winner"] == "ortools"
+
+
+@pytest.mark.slow
+def test_auto_runs_both_and_keeps_the_better(square):
+    seen = []
+    plan = routing.solve(square, engine="auto", time_limit=2, seed=0, max_iterations=200,
+                         progress=seen.append)
+    routing.check_plan(square, plan)
+    report = plan.meta["auto"]["engines"]
+    assert set(report) == {"ortools", "pyvrp"}
+    costs = {e: r["cost"] for e, r in report.items() if "cost" in r}
+    assert plan.cost == pytest.approx(min(costs.values()))
+    assert plan.meta["auto"]["winner"] in costs
+    assert {p.engine for p in seen} == set(costs)
