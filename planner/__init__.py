@@ -1,0 +1,60 @@
+"""Plan a sanitation fleet's day: scenarios, the one pipeline, and the CLI's building blocks.
+
+``planner`` composes ``geodata`` (streets, sites, matrices), ``routing`` (problem, solve)
+and ``maps`` (outputs). Typical use::
+
+    from planner import Scenario, SAMPLE_SCENARIO, plan_day, write_day
+    day = plan_day(Scenario.from_file(SAMPLE_SCENARIO))
+    write_day(day, "out/today")
+"""
+
+from pathlib import Path
+
+from planner._errors import ScenarioError
+from planner._pipeline import (
+    NO_PATH,
+    WORK_KINDS,
+    DayResult,
+    build_problem,
+    load_sites,
+    plan_day,
+    write_day,
+)
+from planner._scenario import (
+    DEFAULT_MAX_ITERATIONS,
+    DepotSpec,
+    FacilitySpec,
+    FleetType,
+    NetworkSpec,
+    Scenario,
+    SolverSpec,
+    parse_hhmm,
+    replace_fleet,
+)
+
+#: The bundled sample scenario (offline Helsinki network, ``geodata.SAMPLE_SITES``).
+SAMPLE_SCENARIO: Path = Path(__file__).parent / "data" / "sample.toml"
+#: An example for Heihe's Aihui district (online network; illustrative dead spots).
+HEIHE_SCENARIO: Path = Path(__file__).parent / "data" / "heihe-aihui.toml"
+
+__all__ = [
+    "DEFAULT_MAX_ITERATIONS",
+    "HEIHE_SCENARIO",
+    "NO_PATH",
+    "SAMPLE_SCENARIO",
+    "WORK_KINDS",
+    "DayResult",
+    "DepotSpec",
+    "FacilitySpec",
+    "FleetType",
+    "NetworkSpec",
+    "Scenario",
+    "ScenarioError",
+    "SolverSpec",
+    "build_problem",
+    "load_sites",
+    "parse_hhmm",
+    "plan_day",
+    "replace_fleet",
+    "write_day",
+]
