@@ -153,8 +153,13 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
             rows.append(row)
             continue
-        row = solve_instance(instance, engine=args.engine, time_limit=args.time_limit,
-                             seed=args.seed)
+        try:
+            row = solve_instance(instance, engine=args.engine, time_limit=args.time_limit,
+                                 seed=args.seed)
+        except Exception as exc:  # one instance's failure must not end the run
+            logging.getLogger(__name__).error("%s: %s: %s", instance.name,
+                                              type(exc).__name__, exc)
+            continue
         rows.append(row)
         if args.json:
             keys = ("instance", "engine", "cost", "routes", "seconds", "feasible", "bks",
