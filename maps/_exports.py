@@ -213,8 +213,10 @@ def _day(ctx: PlanContext) -> dt.datetime | None:
 
 
 def gpx_track(ctx: PlanContext, vehicle_id: str) -> gpxpy.gpx.GPX:
-    """One truck's GPX: a track along the streets (one segment per trip) and waypoints
-    for the depot, every stop and unloading visit (name, ETA, tonnes).
+    """One truck's GPX track along the streets, with waypoints.
+
+    One track segment per trip; waypoints for the depot and every stop and unloading
+    visit (name, ETA, tonnes; ``time`` set when the date is an ISO date).
     """
     route = ctx.route(vehicle_id)
     gpx = gpxpy.gpx.GPX()

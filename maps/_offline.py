@@ -265,7 +265,7 @@ def new_map(bounds: Sequence[Sequence[float]], *, title: str) -> folium.Map:
     return m
 
 
-_CDN = re.compile(r"<(script|link)\b[^>]*\b(src|href)\s*=\s*[\"']?(https?:)?//", re.I)
+_CDN = re.compile(r"<(script|link)\b[^>]*\b(src|href)\s*=\s*[\"']?(https?:)?//[^\s\"'>]*", re.I)
 _VIEWPORT_RE = re.compile(r'<meta name="viewport"[^>]*>', re.S)
 
 

@@ -100,8 +100,8 @@ BADGE_CSS = """
 border-radius:5px;color:#fff;font:bold 13px/20px sans-serif;text-align:center;white-space:nowrap;
 border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6)}
 .sn-num{display:inline-block;min-width:22px;height:22px;padding:0 3px;box-sizing:border-box;
-border-radius:11px;color:#fff;font:bold 12px/18px sans-serif;text-align:center;border:2px solid #fff;
-box-shadow:0 0 3px rgba(0,0,0,.6);white-space:nowrap}
+border-radius:11px;color:#fff;font:bold 12px/18px sans-serif;text-align:center;
+border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6);white-space:nowrap}
 .sn-arrow{pointer-events:none}
 .sn-panel{font:13px/1.35 sans-serif;background:rgba(255,255,255,.94);padding:6px 9px;
 border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4)}
