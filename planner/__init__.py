@@ -10,6 +10,16 @@ and ``maps`` (outputs). Typical use::
 
 from pathlib import Path
 
+from planner._campaign import Calendar, Campaign, CampaignDay, CampaignError, Dump, plan_campaign
+from planner._campaign_io import (
+    CAMPAIGN_SAMPLE,
+    CampaignRun,
+    CampaignScenario,
+    campaign_main,
+    read_progress,
+    run_campaign,
+    write_campaign,
+)
 from planner._errors import ScenarioError
 from planner._pipeline import (
     NO_PATH,
@@ -38,13 +48,21 @@ SAMPLE_SCENARIO: Path = Path(__file__).parent / "data" / "sample.toml"
 HEIHE_SCENARIO: Path = Path(__file__).parent / "data" / "heihe-aihui.toml"
 
 __all__ = [
+    "CAMPAIGN_SAMPLE",
     "DEFAULT_MAX_ITERATIONS",
     "HEIHE_SCENARIO",
     "NO_PATH",
     "SAMPLE_SCENARIO",
     "WORK_KINDS",
+    "Calendar",
+    "Campaign",
+    "CampaignDay",
+    "CampaignError",
+    "CampaignRun",
+    "CampaignScenario",
     "DayResult",
     "DepotSpec",
+    "Dump",
     "FacilitySpec",
     "FleetType",
     "NetworkSpec",
@@ -52,9 +70,14 @@ __all__ = [
     "ScenarioError",
     "SolverSpec",
     "build_problem",
+    "campaign_main",
     "load_sites",
     "parse_hhmm",
+    "plan_campaign",
     "plan_day",
+    "read_progress",
     "replace_fleet",
+    "run_campaign",
+    "write_campaign",
     "write_day",
 ]
