@@ -76,7 +76,7 @@ def apply_overrides(scenario, args: argparse.Namespace):
     changes: dict = {}
     if args.network is not None:
         source = args.network
-        if source != "sample" and not source.startswith(("place:", "bbox:")):
+        if Path(source).expanduser().exists():  # else geodata says what is wrong with it
             source = str(Path(source).expanduser().resolve())
         changes["network"] = replace(scenario.network, source=source)
     if args.sites:
@@ -174,7 +174,10 @@ def summary_lines(day) -> list[str]:
 
 def plan_command(argv: Sequence[str]) -> int:
     """``run_plan.py [plan] ...``: plan one day; see ``build_parser``."""
-    args = build_parser().parse_args(list(argv))
+    try:
+        args = build_parser().parse_args(list(argv))
+    except SystemExit as exc:  # --help (0) or a usage error (2): argparse printed it
+        return int(exc.code or 0)
     _configure_logging(args)
     import geodata
     import planner

@@ -46,7 +46,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_ITERATIONS = 2000
 ENGINES = ("ortools", "pyvrp", "auto")
 FACILITY_KINDS = ("landfill", "transfer")
-_NETWORK_PREFIXES = ("place:", "bbox:")
 _OUTPUT_FIELDS = {"date", "name"}
 
 
@@ -545,8 +544,8 @@ class _Reader:
         return None
 
     def path(self, value: str) -> str:
-        if value == "sample" or value.startswith(_NETWORK_PREFIXES):
-            return value
+        if value == "sample" or re.match(r"[A-Za-z][A-Za-z0-9+.-]+:", value):
+            return value  # "place:...", "bbox:...", or a scheme geodata will reject clearly
         return str((self.base_dir / os.path.expanduser(value)).resolve())
 
     def scenario(self, data: Mapping[str, Any]) -> Scenario:
