@@ -175,17 +175,21 @@ def render_driver(ctx: PlanContext, vehicle_id: str) -> folium.Map:
         if info.visit.kind != "break":
             places.setdefault(info.site_id, []).append(info)
     markers = folium.FeatureGroup(name="Stops", show=True)
+
+    def short(labels: list[str]) -> str:  # "U1,U2,...,U9" is too wide for a badge
+        return ",".join(labels) if len(labels) <= 3 else f"{labels[0]}…{labels[-1]}"
+
     for site_id, here in places.items():
         first = here[0]
         labels = [i.label for i in here if i.visit.kind in ("stop", "facility")]
         if first.visit.kind in ("start", "end") and not labels:
             icon_html, size = site_icon_html("depot"), (28, 28)
         elif first.visit.kind == "facility":
-            icon_html = site_icon_html(first.kind, ",".join(labels))
-            size = (28 + 14 * (len(labels) - 1), 28)
+            icon_html = site_icon_html(first.kind, short(labels))
+            size = (28 + 14 * (min(len(labels), 3) - 1), 28)
         else:
-            icon_html = stop_icon_html(",".join(labels), colour)
-            size = (22 + 12 * (len(labels) - 1), 22)
+            icon_html = stop_icon_html(short(labels), colour)
+            size = (22 + 12 * (min(len(labels), 3) - 1), 22)
         lines = [f"<b>{_e(site_id)}</b> {_e(first.name)}"]
         for i in here:
             v = i.visit

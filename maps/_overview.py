@@ -82,10 +82,11 @@ def _summary_panel(ctx: PlanContext) -> str:
     )
     unassigned = ctx.unassigned
     left_t = sum(number(u.load_t) for u in unassigned)
+    dated = "" if ctx.date in ctx.title else f" · {_e(ctx.date)}"
     return (
         '<div id="sn-summary" class="sn-panel" style="position:fixed;left:10px;bottom:58px;'
         'z-index:1000;max-height:55vh;overflow:auto;max-width:calc(100vw - 40px)">'
-        f"<details open><summary><b>{_e(ctx.title)}</b> · {_e(ctx.date)}</summary>"
+        f"<details open><summary><b>{_e(ctx.title)}</b>{dated}</summary>"
         "<table><tr><th>Truck</th><th>Stops</th><th>km</th><th>h</th><th>t</th>"
         f"<th>Unloads</th></tr>{''.join(rows)}</table>"
         f"<div>Unassigned: <b>{len(unassigned)}</b>"
