@@ -123,9 +123,11 @@ def _timeline(
 ) -> list[Visit]:
     dur, dist = problem.duration_s, problem.distance_m
     depot = problem.depot(vehicle.start_depot)
-    visits = [Visit("start", depot.id, depot.location, depart_s, depart_s, depart_s,
+    releases = _trip_releases(problem, items)
+    leave = max(depart_s, releases.get(-1, 0))
+    visits = [Visit("start", depot.id, depot.location, depart_s, depart_s, leave,
                     site_id=depot.id)]
-    loc, time, km, load = depot.location, depart_s, 0.0, 0.0
+    loc, time, km, load = depot.location, leave, 0.0, 0.0
 
     def take_break() -> None:
         nonlocal time
@@ -154,11 +156,13 @@ def _timeline(
         arrival = round(time)
         start = max(arrival, window[0]) if window else arrival
         load = round(load + delta, 9)
-        visits.append(Visit(kind, item, target, arrival, start, start + service,
+        # A trip may not leave before the release time of the loads it will collect.
+        leave = max(start + service, releases.get(k, 0))
+        visits.append(Visit(kind, item, target, arrival, start, leave,
                             load_t=round(delta, 9), load_after_t=max(load, 0.0),
                             distance_km=float(km), elapsed_h=(arrival - depart_s) / 3600,
                             site_id=site))
-        loc, time = target, start + service
+        loc, time = target, leave
         if break_after == k and vehicle.break_ is not None:
             take_break()
     end = problem.depot(vehicle.end_depot)
@@ -169,6 +173,20 @@ def _timeline(
                         load_after_t=load, distance_km=float(km),
                         elapsed_h=(arrival - depart_s) / 3600, site_id=end.id))
     return visits
+
+
+def _trip_releases(problem: Problem, items: Sequence[str]) -> dict[int, int]:
+    """Release time of the trip that starts after ``items[k]`` (``-1``: at the depot)."""
+    releases: dict[int, int] = {}
+    trip_start = -1
+    for k, item in enumerate(items):
+        if item in problem._index["facilities"]:
+            trip_start = k
+        elif item in problem._index["stops"]:
+            release = problem.stop(item).release_s
+            if release > releases.get(trip_start, 0):
+                releases[trip_start] = release
+    return releases
 
 
 def _forward_slack(problem: Problem, vehicle: Vehicle, visits: list[Visit]) -> int:

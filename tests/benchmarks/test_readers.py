@@ -97,8 +97,6 @@ def test_bks_routes_pass_the_checker(folder, name):
     routing.check_plan(inst.problem, routes_plan(inst, routes))
 
 
-@pytest.mark.xfail(reason="schedule_route does not yet wait at a facility for the next "
-                          "trip's release times (routing/_check.py)", strict=False)
 def test_mtvrptwr_bks_routes_pass_the_checker():
     path = SHARED / "mtvrptwr" / "C201R0.25.vrp"
     if not path.exists():
