@@ -29,6 +29,8 @@ _EARTH_R_M = 6_371_008.8
 _BEARING_SPAN_M = 20.0
 #: Above this change of bearing (degrees) a leg on the same street is a U-turn.
 _UTURN_DEG = 160.0
+#: Unnamed links shorter than this (m) join the street before them (junction connectors).
+_CONNECTOR_M = 15.0
 #: Unnamed legs are split where they turn by more than this (degrees).
 _UNNAMED_SPLIT_DEG = 45.0
 _COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "west",
@@ -191,7 +193,26 @@ def _group_legs(legs: Iterable[Any]) -> list[_Group]:
                 g.coords.extend(coords[1:] if coords[0] == g.coords[-1] else coords)
                 continue
         groups.append(_Group(names, length, coords))
-    return groups
+    merged: list[_Group] = []
+    absorbed = False
+    for g in groups:  # a short unnamed link inside a junction is not worth a step
+        if merged and not g.names and g.length_m < _CONNECTOR_M:
+            prev = merged[-1]
+            prev.length_m += g.length_m
+            prev.coords.extend(g.coords[1:] if g.coords[0] == prev.coords[-1] else g.coords)
+            absorbed = True
+            continue
+        again = (absorbed and merged and g.names and merged[-1].names == g.names
+                 and abs(_delta(_end_bearing(merged[-1].coords, at_start=False),
+                                _end_bearing(g.coords, at_start=True))) < _UTURN_DEG)
+        absorbed = False
+        if again:
+            prev = merged[-1]  # the same street again after an absorbed connector
+            prev.length_m += g.length_m
+            prev.coords.extend(g.coords[1:] if g.coords[0] == prev.coords[-1] else g.coords)
+            continue
+        merged.append(g)
+    return merged
 
 
 def _turn_text(modifier: str, street: str, previous: str) -> tuple[str, str]:

@@ -126,3 +126,14 @@ def test_step_validates_distance():
 def test_bad_input_names_the_type():
     with pytest.raises(MapsError, match="got int"):
         directions(5)
+
+
+def test_short_unnamed_junction_link_is_absorbed():
+    # 100 m north on A, a 10 m unnamed connector, then west on B: one left turn
+    legs = chain(("A", 0))
+    legs.append(leg("", legs[-1].coords[-1], 0, length_m=10.0))
+    legs.append(leg("B", legs[-1].coords[-1], 270))
+    steps = directions(legs)
+    assert [s.instruction for s in steps] == ["Head north on A", "Turn left onto B",
+                                              "Arrive at destination"]
+    assert steps[0].distance_m == pytest.approx(110)
