@@ -244,7 +244,6 @@ def travel_matrix(
     pair = ua[order].astype(np.int64) * N + va[order]
     first = np.concatenate(([True], pair[1:] != pair[:-1]))
     sel = order[first]
-    pair_keys = pair[first]  # sorted
     best_len = la[sel]
     best_key = {(int(ua[e]), int(va[e])): keys[e] for e in sel}
     csr = csr_matrix((np.maximum(wa[sel], EPSILON), (ua[sel], va[sel])), shape=(N, N))
@@ -280,7 +279,7 @@ def travel_matrix(
     else:
         D, pred = np.zeros((0, N)), np.zeros((0, N), dtype=np.int32)
     t1 = time.perf_counter()
-    L = _lengths_along(pred, src, tgt, pair_keys, best_len, N)
+    L = _lengths_along(pred, src, tgt, ua[sel], va[sel], best_len, N)
     t2 = time.perf_counter()
     srow = np.searchsorted(src, np.maximum(dep_node, 0))
     tcol = np.searchsorted(tgt, np.maximum(arr_node, 0))
@@ -314,27 +313,33 @@ def travel_matrix(
 
 
 def _lengths_along(
-    pred: np.ndarray, src: np.ndarray, tgt: np.ndarray, pair_keys: np.ndarray,
-    best_len: np.ndarray, N: int,
+    pred: np.ndarray, src: np.ndarray, tgt: np.ndarray, parents: np.ndarray,
+    children: np.ndarray, lengths: np.ndarray, N: int,
 ) -> np.ndarray:  # fmt: skip
     """Length (m) of each predecessor-tree path from ``src[r]`` to ``tgt[c]``, by doubling."""
+    # in-edge table: in_src[c, d] is the d-th parent of c, in_len its edge length
+    order = np.argsort(children, kind="stable")
+    deg = np.bincount(children, minlength=N)
+    slot = np.arange(len(order)) - np.repeat(np.cumsum(deg) - deg, deg)
+    in_src = np.full((N, max(int(deg.max(initial=0)), 1)), -1, dtype=np.int64)
+    in_len = np.zeros(in_src.shape)
+    in_src[children[order], slot] = parents[order]
+    in_len[children[order], slot] = lengths[order]
     out = np.full((len(src), len(tgt)), np.inf)
     for lo in range(0, len(src), _CHUNK):
         P = pred[lo : lo + _CHUNK].astype(np.int64)
         rows = P.shape[0]
-        root = P < 0
-        child = np.broadcast_to(np.arange(N), P.shape)
-        pos = np.searchsorted(pair_keys, np.where(root, 0, P) * N + child)
-        step = np.where(root, 0.0, best_len[np.minimum(pos, len(best_len) - 1)])
-        P = np.where(root, N, P)  # sentinel node N: its own parent, length 0
-        P = np.hstack([P, np.full((rows, 1), N)])
-        Lc = np.hstack([step, np.zeros((rows, 1))])
+        step = np.zeros((rows, N + 1))
+        for d in range(in_src.shape[1]):
+            step[:, :N] = np.where(in_src[None, :, d] == P, in_len[None, :, d], step[:, :N])
+        P = np.hstack([np.where(P < 0, N, P), np.full((rows, 1), N)])  # N: sentinel root
+        offset = (np.arange(rows, dtype=np.int64) * (N + 1))[:, None]
         while not (P == N).all():
-            Lc = Lc + np.take_along_axis(Lc, P, axis=1)
-            P = np.take_along_axis(P, P, axis=1)
-        block = Lc[:, tgt]
+            flat = P + offset
+            step = step + np.take(step, flat)
+            P = np.take(P, flat)
         reached = (pred[lo : lo + _CHUNK][:, tgt] >= 0) | (src[lo : lo + _CHUNK, None] == tgt)
-        out[lo : lo + rows] = np.where(reached, block, np.inf)
+        out[lo : lo + rows] = np.where(reached, step[:, tgt], np.inf)
     return out
 
 
