@@ -87,18 +87,9 @@ def test_bks_routes_reproduce_bks_cost(folder, name):
     assert routes_cost(inst, routes) == pytest.approx(inst.bks, abs=1e-9)
 
 
-@pytest.mark.parametrize(("folder", "name"), CASES[:3])
+@pytest.mark.parametrize(("folder", "name"), CASES)
 def test_bks_routes_pass_the_checker(folder, name):
     path = SHARED / folder / name
-    if not path.exists():
-        pytest.skip(f"benchmark instances not found at {path} (../shared/benchmarks)")
-    inst = read_instance(path)
-    routes, _ = read_sol(inst.sol_path)
-    routing.check_plan(inst.problem, routes_plan(inst, routes))
-
-
-def test_mtvrptwr_bks_routes_pass_the_checker():
-    path = SHARED / "mtvrptwr" / "C201R0.25.vrp"
     if not path.exists():
         pytest.skip(f"benchmark instances not found at {path} (../shared/benchmarks)")
     inst = read_instance(path)
