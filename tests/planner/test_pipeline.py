@@ -176,6 +176,7 @@ def test_plan_day_keeps_an_off_network_site(make_scenario, sample_graph):
     assert set(day.routes_table()["truck"]) == {r.vehicle_id for r in day.plan.routes}
 
 
+@pytest.mark.slow
 def test_same_seed_same_plan(small_scenario, sample_graph):
     def routes(day):
         return [(r.vehicle_id, [v.id for v in r.visits]) for r in day.plan.routes]
