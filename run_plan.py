@@ -5,7 +5,7 @@ Usage::
     python run_plan.py                       # the bundled sample, offline
     python run_plan.py --scenario city.toml  # your scenario
     python run_plan.py plan --scenario city.toml --trucks 5 --date 2025-05-06
-    python run_plan.py campaign ...          # many days (when the campaign planner is installed)
+    python run_plan.py campaign ...          # many days (see planner.campaign_main)
 
 Exit codes: 0 planned; 2 bad input (the message names the file, row or field and the fix);
 3 with ``--strict`` when some sites were left unassigned.
@@ -80,8 +80,13 @@ def apply_overrides(scenario, args: argparse.Namespace):
             source = str(Path(source).expanduser().resolve())
         changes["network"] = replace(scenario.network, source=source)
     if args.sites:
-        changes["site_files"] = tuple(
-            s if s == "sample" else str(Path(s).expanduser().resolve()) for s in args.sites)
+        files = tuple(s if s == "sample" else str(Path(s).expanduser().resolve())
+                      for s in args.sites)
+        missing = [f for f in files if f != "sample" and not Path(f).is_file()]
+        if missing:
+            raise ScenarioError("--sites", [f"{f} does not exist; check the path (relative to "
+                                            "the working directory)" for f in missing])
+        changes["site_files"] = files
     fleet = scenario.fleet
     if args.trucks is not None:
         if args.trucks < 1:

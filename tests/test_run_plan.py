@@ -110,6 +110,18 @@ def test_bad_input_exits_2_with_a_clear_message(small, capsys, files, extra, exp
     assert not Path("plan").exists()  # nothing half-written
 
 
+def test_missing_site_file_in_the_scenario_names_the_scenario(small, capsys):
+    code, _, err = run(capsys, "--scenario", small("small_sites.csv", "gone.csv"))
+    assert code == 2
+    assert "small.toml: sites.files: " in err and "gone.csv does not exist" in err
+
+
+def test_verbose_logs_the_steps(small, capsys):
+    code, _, err = run(capsys, "--scenario", small("small_sites.csv"), "--out", "v", "-v")
+    assert code == 0
+    assert "INFO planner._pipeline: matrix:" in err
+
+
 def test_invalid_toml_exits_2(small, capsys):
     path = small("small_sites.csv", text="[[fleet]\nname = 'x'\n")
     code, _, err = run(capsys, "--scenario", path)
