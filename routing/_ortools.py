@@ -260,6 +260,37 @@ def _finish(problem: Problem, routes: list[Route], unassigned: list[Unassigned],
                 objective=round(objective, 6))
 
 
+def _route_ok(problem: Problem, v: Vehicle, route: Route) -> bool:
+    """Whether a scheduled route keeps its windows, break window and shift."""
+    for visit in route.visits[1:-1]:
+        if visit.kind == "break":
+            window = (v.break_.earliest_s, v.break_.latest_s)
+        elif visit.kind == "stop":
+            window = problem.stop(visit.id).window
+        else:
+            window = problem.facility(visit.id).window
+        if window is not None and not window[0] <= visit.start_s <= window[1]:
+            return False
+    day = route.visits[-1].arrival_s - route.visits[0].departure_s
+    return route.visits[-1].arrival_s <= v.shift[1] and day <= v.duration_limit_s
+
+
+def _schedule(problem: Problem, v: Vehicle, items: list[str], break_after: int | None) -> Route:
+    """``schedule_route`` with the break where OR-Tools put it, or the nearest place that fits.
+
+    OR-Tools may start a break in the middle of a drive; the house rule takes it where the
+    truck is, which can cost the few seconds of that drive.
+    """
+    route = schedule_route(problem, v.id, items, break_after=break_after)
+    if break_after is None or _route_ok(problem, v, route):
+        return route
+    for k in sorted(range(-1, len(items)), key=lambda k: abs(k - break_after)):
+        other = schedule_route(problem, v.id, items, break_after=k)
+        if _route_ok(problem, v, other):
+            return other
+    return route
+
+
 class _Built:
     """One OR-Tools model of a problem, and how to read its solutions."""
 
@@ -535,7 +566,7 @@ class _Built:
                         self.manager.IndexToNode(i)]
                     if done <= begin:
                         break_after = position[i]
-            routes.append(schedule_route(p, v.id, items, break_after=break_after))
+            routes.append(_schedule(p, v, items, break_after))
         dropped = [self._reason(stop, served) for stop, _ in self.modelled
                    if stop.id not in served]
         return routes, dropped

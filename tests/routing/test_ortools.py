@@ -275,3 +275,20 @@ def test_every_stop_is_served_once_or_reported(problem):
         truck = problem.vehicle(route.vehicle_id)
         assert max(v.load_after_t for v in route.visits) <= truck.capacity_t + 1e-6
         assert route.visits[0].id == route.visits[-1].id == truck.start_depot
+
+
+def test_break_that_ortools_starts_mid_drive_still_fits_the_shift():
+    # Found by Hypothesis: OR-Tools began the break 2 s into a 40 min drive; the house rule
+    # takes it where the truck is, so the engine moves it to a place that keeps the shift.
+    d = np.zeros((5, 5))
+    d[:4, 4] = d[4, :4] = 19205.0
+    problem = Problem(
+        duration_s=d / 8, distance_m=d,
+        stops=tuple(Stop(f"S{k}", k + 1, load_t=1.0, priority=1) for k in range(3)),
+        facilities=(Facility("L", 4, unload_s=600),), depots=(Depot("D", 0),),
+        vehicles=(Vehicle("T0", "D", capacity_t=4.0, shift=(6 * H, 8 * H)),
+                  Vehicle("T1", "D", capacity_t=4.0, shift=(6 * H, 13 * H),
+                          break_=Break(11 * H, 12 * H, 1800))),
+    )
+    plan = solve(problem, engine="ortools", time_limit=5, max_iterations=50)
+    check_plan(problem, plan)
