@@ -10,6 +10,16 @@ The engines see matrices, never OSM. Typical use::
 
 from routing._check import break_needed, check_plan, schedule_route, site_progress
 from routing._errors import PlanViolation, ProblemError, RoutingError
+from routing._io import (
+    load_plan,
+    load_problem,
+    plan_from_dict,
+    plan_to_dict,
+    problem_from_dict,
+    problem_to_dict,
+    save_plan,
+    save_problem,
+)
 from routing._model import Break, Depot, Facility, Problem, Stop, Vehicle, split_large_stops
 from routing._plan import Plan, Route, SiteProgress, Unassigned, Visit
 from routing._solve import ENGINES, Progress, prepare, solve
@@ -33,7 +43,15 @@ __all__ = [
     "Visit",
     "break_needed",
     "check_plan",
+    "load_plan",
+    "load_problem",
+    "plan_from_dict",
+    "plan_to_dict",
     "prepare",
+    "problem_from_dict",
+    "problem_to_dict",
+    "save_plan",
+    "save_problem",
     "schedule_route",
     "site_progress",
     "solve",
