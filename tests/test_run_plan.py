@@ -171,3 +171,35 @@ def test_campaign_subcommand_dispatches(monkeypatch, capsys):
                         raising=False)
     assert run_plan.main(["campaign", "--days", "5"]) == 0
     assert seen == [["--days", "5"]]
+
+
+@pytest.mark.slow
+def test_own_pbf_file_and_csv_sites(tmp_path, capsys, monkeypatch):
+    """The README's 'plan your own city offline' path: a .osm.pbf and a CSV of sites.
+
+    pyrosm's second bundled extract (Kotka, not the sample) stands in for the user's file.
+    """
+    import geodata
+
+    monkeypatch.chdir(tmp_path)
+    pbf = geodata.sample_pbf_path().parent / "test.osm.pbf"
+    G = geodata.load_network(pbf)
+    nodes = sorted(G.nodes(data=True))[::20][:8]
+    rows = ["site_id,kind,tonnes,lon,lat"]
+    rows.append(f"DEP,depot,0,{nodes[0][1]['x']},{nodes[0][1]['y']}")
+    rows.append(f"LF,landfill,0,{nodes[1][1]['x']},{nodes[1][1]['y']}")
+    rows += [f"S{i},dead_spot,{2 + i},{d['x'] + 1e-4},{d['y'] - 1e-4}"
+             for i, (_, d) in enumerate(nodes[2:])]
+    (tmp_path / "sites.csv").write_text("\n".join(rows) + "\n")
+    code, out, err = run(capsys, "--network", str(pbf), "--sites", "sites.csv",
+                         "--trucks", "2", "--capacity", "8", "--time-limit", "5",
+                         "--max-iterations", "50", "--out", "mine")
+    assert code == 0, err
+    summary = json.loads((tmp_path / "mine" / "summary.json").read_text())
+    # all six dead spots served, none lost, and a driver page per used truck
+    assert sum(truck["stops"] for truck in summary["trucks"]) == 6
+    assert summary["unassigned"] == []
+    assert (tmp_path / "mine" / "index.html").exists()
+    pages = {p.name for p in (tmp_path / "mine").glob("truck-*.html")}
+    assert pages == {f"truck-{truck['truck']}.html" for truck in summary["trucks"]}
+    assert "Unassigned: none" in out, out
