@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util import optional_boolean_pb2
 
 from routing._check import schedule_route
 from routing._errors import ProblemError
@@ -408,6 +407,7 @@ class _Built:
     def _time(self) -> None:
         routing, m, p = self.routing, self.m, self.problem
         self.breaks: dict[int, pywrapcp.IntervalVar] = {}
+        self.end_range: dict[int, tuple[int, int, int]] = {}
         if not self._time_matters():
             return
         transit = routing.RegisterTransitMatrix(self.transit.tolist())
@@ -431,6 +431,7 @@ class _Built:
                 lo, hi = max(lo, window[0]), min(hi, window[1])
             td.CumulVar(end).SetRange(lo, hi)
             td.SetSpanUpperBoundForVehicle(max(0, v.duration_limit_s - tail), k)
+            self.end_range[k] = (lo, hi, max(0, v.duration_limit_s - tail))
             brk = v.break_
             if brk is not None and v.shift[0] <= brk.latest_s < v.shift[1]:
                 interval = solver.FixedDurationIntervalVar(
@@ -479,6 +480,110 @@ class _Built:
                 if banned:
                     routing.NextVar(index).RemoveValues(banned)
 
+    # -- a first solution that unloads when full ----------------------------------------
+    def _greedy_routes(self) -> list[list[int]]:
+        """Routes (routing indices) built truck by truck, unloading when a stop won't fit.
+
+        OR-Tools' own first solutions insert one node at a time, so a stop that needs an
+        unload next to it is left out, and the local search rarely puts both in at once
+        (the sample day kept 10 of 45 stops out after 150 solutions). This walks each
+        truck from stop to stop, taking the stop quickest to start divided by its
+        priority weight, through the nearest free facility copy when the load would not
+        fit, with the break as soon as its window opens and the way to the final unload
+        kept within the shift. Times follow the model's transit matrix, so OR-Tools
+        accepts the routes; if not, the caller falls back to its own strategies.
+        """
+        m = self.m
+        stops = [n for n, k in enumerate(m.kinds) if k == "stop"]
+        weight = {}
+        for n in stops:
+            stop = self.problem.stop(m.ids[n])
+            weight[n] = 1000.0 if stop.required else float(6 - stop.priority)
+        free: dict[str, list[int]] = {}
+        for n, k in enumerate(m.kinds):
+            if k == "copy":
+                free.setdefault(m.ids[n], []).append(n)
+        left = set(stops)
+        routes = []
+        for k in range(len(self.vehicles)):
+            route = self._greedy_route(k, left, free, weight)
+            routes.append([self.manager.NodeToIndex(n) for n in route])
+        return routes
+
+    def _move(self, k: int, a: int, b: int, t: int, taken: bool) -> tuple[int, bool] | None:
+        """Truck ``k`` done at node ``a`` at ``t`` serves ``b``: (done time, break taken)."""
+        m, brk = self.m, self.vehicles[k].break_
+        drive = int(self.transit[a, b]) - m.service[a]
+        if not taken and t + drive >= brk.earliest_s:  # the break comes first
+            begin = max(t, brk.earliest_s)
+            if begin > brk.latest_s:
+                return None
+            t, taken = begin + brk.duration_s, True
+        arrive = t + drive
+        window = m.windows[b]
+        if window is not None:
+            if arrive > window[1]:
+                return None
+            arrive = max(arrive, int(window[0]))
+        return arrive + m.service[b], taken
+
+    def _can_finish(self, k: int, a: int, t: int, taken: bool) -> bool:
+        """Whether truck ``k`` done at node ``a`` at ``t`` still reaches its end in time."""
+        v, brk = self.vehicles[k], self.vehicles[k].break_
+        lo, hi, span = self.end_range.get(k, (0, self.horizon, self.horizon))
+        if not taken:
+            begin = max(t, brk.earliest_s)
+            if begin > brk.latest_s:
+                return False
+            t = begin + brk.duration_s
+        arrive = max(t + int(self.transit[a, self.end_nodes[k]]) - self.m.service[a], lo)
+        return arrive <= hi and arrive - v.shift[0] <= span
+
+    def _greedy_route(self, k: int, left: set[int], free: dict[str, list[int]],
+                      weight: dict[int, float]) -> list[int]:
+        """One truck's greedy route (nodes), taking its stops and copies out of the pools."""
+        m = self.m
+        cap = round(self.vehicles[k].capacity_t * LOAD_SCALE)
+        here, t, load = self.start_nodes[k], self.vehicles[k].shift[0], 0
+        taken = k not in self.breaks
+        route: list[int] = []
+        while True:
+            best = None
+            for n in sorted(left):
+                if m.allowed[n] is not None and k not in m.allowed[n]:
+                    continue
+                path, a, step = [], here, (t, taken)
+                if load + m.demand[n] > cap:
+                    copies = [c[-1] for c in free.values() if c
+                              and (m.allowed[c[-1]] is None or k in m.allowed[c[-1]])]
+                    if not copies:
+                        continue
+                    c = min(copies, key=lambda c: self.transit[here, c] + self.transit[c, n])
+                    step = self._move(k, a, c, *step)
+                    if step is None:
+                        continue
+                    a = c
+                    path.append(c)
+                step = self._move(k, a, n, *step)
+                if step is None or not self._can_finish(k, n, *step):
+                    continue
+                path.append(n)
+                score = (step[0] - t) / weight[n]
+                if best is None or score < best[0]:
+                    best = (score, path, step)
+            if best is None:
+                return route
+            _, path, (t, taken) = best
+            for node in path:
+                if m.kinds[node] == "copy":
+                    free[m.ids[node]].pop()
+                    load = 0
+                else:
+                    load += m.demand[node]
+                    left.discard(node)
+                route.append(node)
+            here = path[-1]
+
     # -- search -----------------------------------------------------------------------
     def _parameters(self, first, time_limit: float, max_iterations: int | None):
         params = pywrapcp.DefaultRoutingSearchParameters()
@@ -488,12 +593,7 @@ class _Built:
         params.time_limit.FromMilliseconds(max(1, int(time_limit * 1000)))
         if max_iterations is not None:
             params.solution_limit = max(1, int(max_iterations))
-        if self.problem.end_empty:
-            # Moving a stop to another truck often needs an unload next to it.
-            operators = params.local_search_operators
-            operators.use_relocate_and_make_active = optional_boolean_pb2.BOOL_TRUE
-            operators.use_exchange_and_make_active = optional_boolean_pb2.BOOL_TRUE
-        else:
+        if not self.problem.end_empty:
             # Measured on CVRPLIB X (20 s): lambda 0.3 beats the default 0.1 by ~0.4 %.
             params.guided_local_search_lambda_coefficient = 0.3
         return params
@@ -519,6 +619,18 @@ class _Built:
         routing.AddAtSolutionCallback(on_solution)
         strategies = routing_enums_pb2.FirstSolutionStrategy
         firsts = [strategies.PATH_CHEAPEST_ARC, strategies.PARALLEL_CHEAPEST_INSERTION]
+        if self.problem.end_empty:  # start from routes that unload when full
+            params = self._parameters(firsts[0], time_limit, max_iterations)
+            routing.CloseModelWithParameters(params)
+            routes = self._greedy_routes()
+            initial = routing.ReadAssignmentFromRoutes(routes, True)
+            if initial is not None:
+                remaining = time_limit - (time.perf_counter() - started)
+                params = self._parameters(firsts[0], max(remaining, 0.1), max_iterations)
+                solution = routing.SolveFromAssignmentWithParameters(initial, params)
+                if solution is not None:
+                    return solution
+            logger.info("ortools: the greedy first solution was not accepted")
         for first in firsts:
             remaining = time_limit - (time.perf_counter() - started)
             params = self._parameters(first, max(remaining, 0.1), max_iterations)

@@ -292,3 +292,21 @@ def test_break_that_ortools_starts_mid_drive_still_fits_the_shift():
     )
     plan = solve(problem, engine="ortools", time_limit=5, max_iterations=50)
     check_plan(problem, plan)
+
+
+def test_first_solution_unloads_when_full_and_serves_everything():
+    # Twelve 3 t spots, one 10 t truck: every third spot needs an unload next to it. The
+    # first solution alone (one solution, no search) must already serve them all.
+    xs = [0] + [1000 * k for k in range(1, 13)] + [500]
+    problem = line_problem(
+        xs,
+        stops=[Stop(f"S{k}", k, load_t=3.0, service_s=600, priority=1 + k % 5)
+               for k in range(1, 13)],
+        facilities=[Facility("L", 13, unload_s=600)],
+        vehicles=[Vehicle("T1", "D", capacity_t=10.0, shift=(6 * H, 16 * H),
+                          break_=Break(11 * H, 13 * H, 1800))],
+    )
+    plan = solve(problem, engine="ortools", time_limit=10, max_iterations=1)
+    check_plan(problem, plan)
+    assert not plan.unassigned
+    assert sum(v.kind == "facility" for v in plan.routes[0].visits) == 4
