@@ -38,6 +38,7 @@ EPSILON = 1e-9  # weight of zero-cost edges, which sparse matrices would otherwi
 _CHUNK = 256  # sources per pointer-doubling block (bounds memory to ~100 MB)
 
 Coord = tuple[float, float]
+_EdgeRow = tuple[int, int, float, float, float, float, bool]  # see _site_edges
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,48 +229,33 @@ def travel_matrix(
     N = len(nodes)
 
     # one edge per (u, v): the one with the smallest weight
-    us, vs, ws, ls, keys = [], [], [], [], []
-    for u, v, k, data in G.edges(keys=True, data=True):
-        try:
-            ws.append(float(data[weight]))
-            ls.append(float(data["length"]))
-        except KeyError as exc:
-            raise GeodataError(f"edge ({u}, {v}, {k}) has no {exc.args[0]!r}; "
-                               "load the graph with geodata.load_network") from None  # fmt: skip
-        us.append(index[u])
-        vs.append(index[v])
-        keys.append(k)
-    ua, va, wa, la = (np.asarray(a) for a in (us, vs, ws, ls))
+    ua, va, wa, la, keys = _edge_arrays(G, weight, index)
     order = np.lexsort((la, wa, va, ua))
-    pair = ua[order].astype(np.int64) * N + va[order]
+    pair = ua[order] * N + va[order]
     first = np.concatenate(([True], pair[1:] != pair[:-1]))
     sel = order[first]
     best_len = la[sel]
-    best_key = {(int(ua[e]), int(va[e])): keys[e] for e in sel}
+    best_key = dict(zip(zip(ua[sel].tolist(), va[sel].tolist(), strict=True),
+                        [keys[e] for e in sel.tolist()], strict=True))  # fmt: skip
     csr = csr_matrix((np.maximum(wa[sel], EPSILON), (ua[sel], va[sel])), shape=(N, N))
 
     # departure / arrival options per site: (node index, cost, length) x 2
     dep_node = np.full((n, 2), -1, dtype=np.int64)
     arr_node = np.full((n, 2), -1, dtype=np.int64)
     dep_c, dep_l, arr_c, arr_l = (np.full((n, 2), np.inf) for _ in range(4))
-    sites: list[dict[str, Any] | None] = []
-    for i, row in enumerate(snapped.itertuples(index=False)):
-        if not bool(row.reachable):
-            sites.append(None)
-            continue
-        u, v, k, f = row.u, row.v, row.key, float(row.edge_offset)
-        fwd = G.edges[u, v, k]
-        twin = reverse_key(G, u, v, k)
-        sites.append({"u": u, "v": v, "key": k, "f": f, "twin": twin,
-                      "point": (float(row.snap_x), float(row.snap_y))})  # fmt: skip
-        tf, lf = float(fwd[weight]), float(fwd["length"])
-        dep_node[i, 0], dep_c[i, 0], dep_l[i, 0] = index[v], (1 - f) * tf, (1 - f) * lf
-        arr_node[i, 0], arr_c[i, 0], arr_l[i, 0] = index[u], f * tf, f * lf
-        if twin is not None:
-            rev = G.edges[v, u, twin]
-            tr, lr = float(rev[weight]), float(rev["length"])
-            dep_node[i, 1], dep_c[i, 1], dep_l[i, 1] = index[u], f * tr, f * lr
-            arr_node[i, 1], arr_c[i, 1], arr_l[i, 1] = index[v], (1 - f) * tr, (1 - f) * lr
+    sites, group, edge_data = _site_edges(G, weight, snapped, index)
+    live = np.flatnonzero(group >= 0)
+    if len(live):
+        g = group[live]
+        f = np.array([sites[i]["f"] for i in live.tolist()])  # type: ignore[index]
+        eu, ev, tf, lf, tr, lr, two = (np.asarray(c)[g] for c in zip(*edge_data, strict=True))
+        t2, f2 = live[two], f[two]
+        with np.errstate(invalid="ignore"):  # 0 * inf is nan, as in plain Python floats
+            dep_node[live, 0], dep_c[live, 0], dep_l[live, 0] = ev, (1 - f) * tf, (1 - f) * lf
+            arr_node[live, 0], arr_c[live, 0], arr_l[live, 0] = eu, f * tf, f * lf
+            dep_node[t2, 1], dep_c[t2, 1], dep_l[t2, 1] = eu[two], f2 * tr[two], f2 * lr[two]
+            arr_node[t2, 1], arr_c[t2, 1] = ev[two], (1 - f2) * tr[two]
+            arr_l[t2, 1] = (1 - f2) * lr[two]
 
     src = np.unique(dep_node[dep_node >= 0])
     tgt = np.unique(arr_node[arr_node >= 0])
@@ -283,20 +269,29 @@ def travel_matrix(
     t2 = time.perf_counter()
     srow = np.searchsorted(src, np.maximum(dep_node, 0))
     tcol = np.searchsorted(tgt, np.maximum(arr_node, 0))
-    Dt, Lt = D[:, tgt], L
+    Dt = D[:, tgt] if len(src) else np.zeros((0, len(tgt)))
 
-    cost = np.full((5, n, n), np.inf)
-    dist = np.full((5, n, n), np.inf)
+    # running minimum over the four node options, first minimum kept (as argmin would)
+    duration = np.empty((n, n))
+    distance = np.empty((n, n))
+    choice = np.zeros((n, n), dtype=np.int8)
     for a in range(2):
         for b in range(2):
-            cost[2 * a + b] = (dep_c[:, a, None] + Dt[srow[:, a]][:, tcol[:, b]]
-                               + arr_c[None, :, b])  # fmt: skip
-            dist[2 * a + b] = (dep_l[:, a, None] + Lt[srow[:, a]][:, tcol[:, b]]
-                               + arr_l[None, :, b])  # fmt: skip
-    _same_edge(G, weight, sites, cost[4], dist[4])
-    choice = np.argmin(cost, axis=0).astype(np.int8)
-    duration = np.take_along_axis(cost, choice[None].astype(np.intp), axis=0)[0]
-    distance = np.take_along_axis(dist, choice[None].astype(np.intp), axis=0)[0]
+            if len(src) and len(tgt):
+                c = Dt[np.ix_(srow[:, a], tcol[:, b])]
+                d = L[np.ix_(srow[:, a], tcol[:, b])]
+            else:
+                c, d = np.full((n, n), np.inf), np.full((n, n), np.inf)
+            c = dep_c[:, a, None] + c + arr_c[None, :, b]
+            d = dep_l[:, a, None] + d + arr_l[None, :, b]
+            if a == b == 0:
+                duration, distance = c, d
+                continue
+            better = c < duration
+            np.copyto(duration, c, where=better)
+            np.copyto(distance, d, where=better)
+            choice[better] = 2 * a + b
+    _same_edge(sites, group, edge_data, duration, distance, choice)
     distance[~np.isfinite(duration)] = np.inf
     np.fill_diagonal(duration, 0.0)
     np.fill_diagonal(distance, 0.0)
@@ -310,6 +305,62 @@ def travel_matrix(
         n, n, N, len(src), t1 - t0, t2 - t1, time.perf_counter() - start, n_bad,
     )  # fmt: skip
     return TravelMatrix(site_ids=ids, duration_s=duration, distance_m=distance, _context=ctx)
+
+
+def _edge_arrays(
+    G: nx.MultiDiGraph, weight: str, index: dict[Any, int]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[Any]]:
+    """Every edge of ``G`` as arrays: tail and head node index, weight, length; and keys."""
+    edges = list(G.edges(keys=True, data=True))
+    try:
+        ws = [float(d[weight]) for _, _, _, d in edges]
+        ls = [float(d["length"]) for _, _, _, d in edges]
+    except KeyError:
+        u, v, k, name = next(
+            (u, v, k, a) for u, v, k, d in edges for a in (weight, "length") if a not in d
+        )  # first edge lacking an attribute, as before
+        raise GeodataError(f"edge ({u}, {v}, {k}) has no {name!r}; "
+                           "load the graph with geodata.load_network") from None  # fmt: skip
+    ua = np.fromiter((index[e[0]] for e in edges), dtype=np.int64, count=len(edges))
+    va = np.fromiter((index[e[1]] for e in edges), dtype=np.int64, count=len(edges))
+    return ua, va, np.asarray(ws, dtype=float), np.asarray(ls, dtype=float), [e[2] for e in edges]
+
+
+def _site_edges(
+    G: nx.MultiDiGraph, weight: str, snapped: gpd.GeoDataFrame, index: dict[Any, int]
+) -> tuple[list[dict[str, Any] | None], np.ndarray, list[_EdgeRow]]:
+    """Per-site records, the snapped edge of each site and that edge's data, once per edge.
+
+    ``group[i]`` indexes ``edge_data`` (-1 for unreachable sites), whose rows are
+    ``(u index, v index, weight, length, reverse weight, reverse length, two-way)``, the
+    reverse values 0 on a one-way street.
+    """
+    cols = [snapped[c].tolist() for c in ("u", "v", "key", "edge_offset", "reachable")]
+    xs = snapped["snap_x"].tolist() if "snap_x" in snapped.columns else [math.nan] * len(cols[0])
+    ys = snapped["snap_y"].tolist() if "snap_y" in snapped.columns else [math.nan] * len(cols[0])
+    sites: list[dict[str, Any] | None] = []
+    group = np.full(len(cols[0]), -1, dtype=np.int64)
+    seen: dict[tuple[Any, Any, Any], tuple[int, Any]] = {}
+    edge_data: list[_EdgeRow] = []
+    for i, (u, v, k, f, ok, x, y) in enumerate(zip(*cols, xs, ys, strict=True)):
+        if not bool(ok):
+            sites.append(None)
+            continue
+        hit = seen.get((u, v, k))
+        if hit is None:
+            fwd = G.edges[u, v, k]
+            twin = reverse_key(G, u, v, k)
+            tr = lr = 0.0
+            if twin is not None:
+                rev = G.edges[v, u, twin]
+                tr, lr = float(rev[weight]), float(rev["length"])
+            hit = seen[(u, v, k)] = (len(edge_data), twin)
+            tf, lf = float(fwd[weight]), float(fwd["length"])
+            edge_data.append((index[u], index[v], tf, lf, tr, lr, twin is not None))
+        group[i] = hit[0]
+        sites.append({"u": u, "v": v, "key": k, "f": float(f), "twin": hit[1],
+                      "point": (float(x), float(y))})  # fmt: skip
+    return sites, group, edge_data
 
 
 def _lengths_along(
@@ -344,27 +395,24 @@ def _lengths_along(
 
 
 def _same_edge(
-    G: nx.MultiDiGraph, weight: str, sites: list[dict[str, Any] | None],
-    cost: np.ndarray, dist: np.ndarray,
+    sites: list[dict[str, Any] | None], group: np.ndarray,
+    edge_data: list[_EdgeRow],
+    duration: np.ndarray, distance: np.ndarray, choice: np.ndarray,
 ) -> None:  # fmt: skip
-    """Fill direct costs between sites on the same edge (in place)."""
-    groups: dict[tuple[Any, Any, Any], list[int]] = {}
-    for i, s in enumerate(sites):
-        if s is not None:
-            groups.setdefault((s["u"], s["v"], s["key"]), []).append(i)
-    for (u, v, k), members in groups.items():
-        fwd = G.edges[u, v, k]
-        twin = sites[members[0]]["twin"]  # type: ignore[index]
-        rev = G.edges[v, u, twin] if twin is not None else None
-        for i in members:
-            for j in members:
-                fi, fj = sites[i]["f"], sites[j]["f"]  # type: ignore[index]
-                if fj >= fi:
-                    cost[i, j] = (fj - fi) * fwd[weight]
-                    dist[i, j] = (fj - fi) * fwd["length"]
-                elif rev is not None:
-                    cost[i, j] = (fi - fj) * rev[weight]
-                    dist[i, j] = (fi - fj) * rev["length"]
+    """Drive directly between sites on the same edge where that is faster (in place)."""
+    i, j = np.nonzero((group[:, None] == group[None, :]) & (group >= 0)[:, None])
+    if not len(i):
+        return
+    f = np.array([s["f"] if s is not None else math.nan for s in sites])
+    _, _, tf, lf, tr, lr, two = (np.asarray(c)[group[i]] for c in zip(*edge_data, strict=True))
+    fi, fj = f[i], f[j]
+    ahead = fj >= fi
+    with np.errstate(invalid="ignore"):  # 0 * inf is nan, as in plain Python floats
+        cost = np.where(ahead, (fj - fi) * tf, np.where(two, (fi - fj) * tr, np.inf))
+        dist = np.where(ahead, (fj - fi) * lf, np.where(two, (fi - fj) * lr, np.inf))
+    better = cost < duration[i, j]
+    i, j = i[better], j[better]
+    duration[i, j], distance[i, j], choice[i, j] = cost[better], dist[better], 4
 
 
 def _edge_leg(
