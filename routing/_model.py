@@ -377,15 +377,16 @@ def split_large_stops(stops: Sequence[Stop], capacity_t: float) -> tuple[Stop, .
             out.append(s)
             continue
         pieces = math.ceil(s.load_t / capacity_t - 1e-9)
-        remaining = s.load_t
+        # Full truck loads, then the rest: only the last piece is rounded, so the
+        # pieces add up to the site's tonnes however many there are.
+        last = round(s.load_t - (pieces - 1) * capacity_t, 9)
         for k in range(1, pieces + 1):
-            load = min(capacity_t, remaining)
-            remaining -= load
+            load = capacity_t if k < pieces else last
             out.append(
                 replace(
                     s,
                     id=f"{s.id}#{k}",
-                    load_t=round(load, 6),
+                    load_t=load,
                     service_s=round(s.service_s * load / s.load_t),
                     site_id=s.site_id,
                 )
