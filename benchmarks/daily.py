@@ -74,11 +74,11 @@ def row(name: str, engine: str, problem: Problem, **options) -> dict:
     seconds = time.perf_counter() - began
     served = sum(v.load_t for r in plan.routes for v in r.stops)
     returns = sorted(r.visits[-1].arrival_s for r in plan.routes)
-    return dict(case=name, engine=engine, tonnes=round(served, 1),
-                unassigned=len(plan.unassigned), trucks=plan.trucks_used,
-                km=round(plan.distance_km, 1), cost=round(plan.cost, 1),
-                seconds=round(seconds, 1),
-                back=" ".join(f"{t // H:02d}:{t % H // 60:02d}" for t in returns))
+    return {"case": name, "engine": engine, "tonnes": round(served, 1),
+                "unassigned": len(plan.unassigned), "trucks": plan.trucks_used,
+                "km": round(plan.distance_km, 1), "cost": round(plan.cost, 1),
+                "seconds": round(seconds, 1),
+                "back": " ".join(f"{t // H:02d}:{t % H // 60:02d}" for t in returns)}
 
 
 def main(argv=None) -> int:
