@@ -360,6 +360,7 @@ def plan_day(
     progress: ProgressCallback | None = None,
     on_step: StepCallback | None = None,
     G: nx.MultiDiGraph | None = None,
+    sites: gpd.GeoDataFrame | None = None,
 ) -> DayResult:
     """Plan one day: network, sites, snapping, matrix, problem, solve.
 
@@ -375,6 +376,9 @@ def plan_day(
     G
         A street network already loaded (notebooks comparing scenarios reuse it);
         ``None``: load ``scenario.network.source``.
+    sites
+        Sites already read and validated (``geodata.validate_sites`` schema), e.g. the
+        reports of the planning service; ``None``: read the scenario's site files.
 
     Returns
     -------
@@ -404,13 +408,15 @@ def plan_day(
         if on_step is not None:
             on_step(name, timings[name])
 
-    _check_site_files(scenario)  # fail before the (possibly slow) network load
+    if sites is None:
+        _check_site_files(scenario)  # fail before the (possibly slow) network load
     started = time.perf_counter()
     if G is None:
         G = geodata.load_network(scenario.network.source)
     step("network", started)
     started = time.perf_counter()
-    sites = load_sites(scenario)
+    if sites is None:
+        sites = load_sites(scenario)
     step("sites", started)
     started = time.perf_counter()
     snapped = geodata.snap_sites(G, sites, max_snap_m=scenario.network.max_snap_m)
