@@ -20,12 +20,23 @@ from routing._io import (
     save_plan,
     save_problem,
 )
-from routing._model import Break, Depot, Facility, Problem, Stop, Vehicle, split_large_stops
-from routing._plan import Plan, Route, SiteProgress, Unassigned, Visit
+from routing._model import (
+    DEFAULT_STREAM,
+    Break,
+    Depot,
+    Facility,
+    Problem,
+    Stop,
+    Vehicle,
+    split_large_stops,
+)
+from routing._plan import REASON_CODES, Plan, Route, SiteProgress, Unassigned, Visit
 from routing._solve import ENGINES, Progress, prepare, solve
 
 __all__ = [
+    "DEFAULT_STREAM",
     "ENGINES",
+    "REASON_CODES",
     "Break",
     "Depot",
     "Facility",

@@ -19,7 +19,12 @@ The rules
   truck is; it delays the rest of the day by its length.
 - A stop with a release time may only be served on a trip that leaves its depot or
   facility at or after that time.
-- Every stop is served exactly once or listed as unassigned; required stops are served.
+- A truck serves at most ``max_stops`` stops and collects at most ``max_daily_t`` tonnes
+  in the day, over all its trips.
+- A truck collects only its streams; a trip (depot or facility to the next facility)
+  carries one stream, and unloads at a facility that accepts it.
+- Every stop is served exactly once or listed as unassigned (with a reason, and a code
+  from ``REASON_CODES`` when it has one); required stops are served.
 - Route cost = fixed cost + cost_per_km * km + cost_per_hour * hours on the road.
 """
 
@@ -30,7 +35,7 @@ from collections.abc import Sequence
 
 from routing._errors import PlanViolation, ProblemError
 from routing._model import Problem, Vehicle
-from routing._plan import Plan, Route, SiteProgress, Visit
+from routing._plan import REASON_CODES, Plan, Route, SiteProgress, Visit
 
 EPS_T = 1e-6  # tonnes
 EPS_S = 1  # seconds of rounding slack in time comparisons
@@ -264,6 +269,9 @@ def check_plan(problem: Problem, plan: Plan) -> None:
                             "and listed as unassigned")
         if not u.reason:
             problems.append(f"unassigned stop {u.stop_id} has no reason")
+        if u.code and u.code not in REASON_CODES:
+            problems.append(f"unassigned stop {u.stop_id} has an unknown reason code "
+                            f"{u.code!r}; known: {', '.join(REASON_CODES)}")
         if u.stop_id in problem._index["stops"] and problem.stop(u.stop_id).required:
             problems.append(f"required stop {u.stop_id} is unassigned: {u.reason}")
     for stop in problem.stops:
@@ -293,6 +301,7 @@ def _check_route(problem: Problem, route: Route, served: dict[str, str]) -> list
         out.append(f"{name}: leaves at {_hhmm(visits[0].departure_s)}, "
                    f"before the shift starts at {_hhmm(v.shift[0])}")
     km, load, breaks, trip_start = 0.0, 0.0, 0, visits[0].departure_s
+    day_t, day_stops, trip_stream = 0.0, 0, None
     for visit in visits[1:]:
         where = f"{name} at {visit.kind} {visit.id}"
         if visit.kind == "break":
@@ -340,6 +349,22 @@ def _check_route(problem: Problem, route: Route, served: dict[str, str]) -> list
             load += stop.load_t
             if load > v.capacity_t + EPS_T:
                 out.append(f"{where}: load {load:.3f} t exceeds capacity {v.capacity_t} t")
+            day_t += stop.load_t
+            day_stops += 1
+            if v.max_daily_t is not None and day_t > v.max_daily_t + EPS_T:
+                out.append(f"{where}: {day_t:.3f} t collected today exceeds the truck's daily "
+                           f"limit of {v.max_daily_t} t")
+            if v.max_stops is not None and day_stops == v.max_stops + 1:
+                out.append(f"{where}: stop {day_stops} of the day exceeds the truck's limit "
+                           f"of {v.max_stops} stops")
+            if not v.serves(stop.stream):
+                out.append(f"{where}: the truck does not collect stream {stop.stream!r} "
+                           f"(it collects {', '.join(v.streams)})")
+            if trip_stream is None:
+                trip_stream = stop.stream
+            elif stop.stream != trip_stream:
+                out.append(f"{where}: stream {stop.stream!r} on a trip already carrying "
+                           f"{trip_stream!r}; unload between streams")
             if abs(visit.load_t - stop.load_t) > EPS_T:
                 out.append(f"{where}: reports {visit.load_t} t, stop has {stop.load_t} t")
         elif visit.kind == "facility":
@@ -354,8 +379,12 @@ def _check_route(problem: Problem, route: Route, served: dict[str, str]) -> list
             out.extend(_window(where, visit.start_s, fac.window))
             if visit.departure_s - visit.start_s < fac.unload_s - EPS_S:
                 out.append(f"{where}: unloading shorter than {fac.unload_s} s")
+            if trip_stream is not None and not fac.accepts(trip_stream):
+                out.append(f"{where}: does not accept stream {trip_stream!r} (accepts "
+                           f"{', '.join(fac.streams)})")
             load = 0.0
             trip_start = visit.departure_s
+            trip_stream = None
         elif visit.kind == "end":
             if visit is not visits[-1]:
                 out.append(f"{name}: 'end' before the last visit")

@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from routing._errors import ProblemError
-from routing._model import Break, Depot, Facility, Problem, Stop, Vehicle
+from routing._model import DEFAULT_STREAM, Break, Depot, Facility, Problem, Stop, Vehicle
 from routing._plan import Plan, Route, SiteProgress, Unassigned, Visit
 
 logger = logging.getLogger(__name__)
@@ -63,6 +63,7 @@ class StopIn(_Strict):
     required: bool = False
     release_s: TimeOfDay = 0
     site_id: str = ""
+    stream: str = Field(DEFAULT_STREAM, min_length=1)
 
 
 class FacilityIn(_Strict):
@@ -73,6 +74,7 @@ class FacilityIn(_Strict):
     unload_s: Seconds = 900
     window: Window | None = None
     kind: str = "landfill"
+    streams: list[str] = []
 
 
 class DepotIn(_Strict):
@@ -104,6 +106,9 @@ class VehicleIn(_Strict):
     cost_per_km: float = Field(1.0, ge=0)
     cost_per_hour: float = Field(0.0, ge=0)
     facilities: list[str] = []
+    streams: list[str] = []
+    max_daily_t: float | None = Field(None, gt=0, allow_inf_nan=False)
+    max_stops: int | None = Field(None, gt=0)
 
 
 class ProblemIn(_Strict):
@@ -278,16 +283,17 @@ def problem_from_dict(data: Any, *, source: str = "problem") -> Problem:
         raise ProblemError(f"{source} is not a valid problem:\n  - " + "\n  - ".join(errors))
     stops = [build(f"stops[{k}]", lambda s=s, k=k: Stop(
         s.id, loc(s.location, f"stops[{k}]"), s.load_t, s.service_s, s.window, s.priority,
-        s.required, s.site_id, s.release_s)) for k, s in enumerate(spec.stops)]
+        s.required, s.site_id, s.release_s, s.stream)) for k, s in enumerate(spec.stops)]
     facilities = [build(f"facilities[{k}]", lambda f=f, k=k: Facility(
-        f.id, loc(f.location, f"facilities[{k}]"), f.unload_s, f.window, f.kind))
-        for k, f in enumerate(spec.facilities)]
+        f.id, loc(f.location, f"facilities[{k}]"), f.unload_s, f.window, f.kind,
+        tuple(f.streams))) for k, f in enumerate(spec.facilities)]
     depots = [Depot(d.id, loc(d.location, f"depots[{k}]")) for k, d in enumerate(spec.depots)]
     vehicles = [build(f"vehicles[{k}]", lambda v=v: Vehicle(
         v.id, v.start_depot, v.capacity_t, v.shift, v.end_depot, v.max_duration_s,
         Break(v.break_.earliest_s, v.break_.latest_s, v.break_.duration_s)
         if v.break_ else None, v.fixed_cost, v.cost_per_km, v.cost_per_hour,
-        tuple(v.facilities))) for k, v in enumerate(spec.vehicles)]
+        tuple(v.facilities), tuple(v.streams), v.max_daily_t, v.max_stops))
+        for k, v in enumerate(spec.vehicles)]
     if errors:
         raise ProblemError(f"{source} is not a valid problem:\n  - " + "\n  - ".join(errors))
     try:
@@ -315,12 +321,14 @@ def problem_to_dict(problem: Problem) -> dict:
     out["stops"] = [
         {"id": s.id, "location": s.location, "load_t": s.load_t, "service_s": s.service_s,
          "window": list(s.window) if s.window else None, "priority": s.priority,
-         "required": s.required, "release_s": s.release_s, "site_id": s.site_id}
+         "required": s.required, "release_s": s.release_s, "site_id": s.site_id,
+         "stream": s.stream}
         for s in problem.stops
     ]
     out["facilities"] = [
         {"id": f.id, "location": f.location, "unload_s": f.unload_s,
-         "window": list(f.window) if f.window else None, "kind": f.kind}
+         "window": list(f.window) if f.window else None, "kind": f.kind,
+         "streams": list(f.streams)}
         for f in problem.facilities
     ]
     out["depots"] = [{"id": d.id, "location": d.location} for d in problem.depots]
@@ -331,7 +339,8 @@ def problem_to_dict(problem: Problem) -> dict:
              "earliest_s": v.break_.earliest_s, "latest_s": v.break_.latest_s,
              "duration_s": v.break_.duration_s},
          "fixed_cost": v.fixed_cost, "cost_per_km": v.cost_per_km,
-         "cost_per_hour": v.cost_per_hour, "facilities": list(v.facilities)}
+         "cost_per_hour": v.cost_per_hour, "facilities": list(v.facilities),
+         "streams": list(v.streams), "max_daily_t": v.max_daily_t, "max_stops": v.max_stops}
         for v in problem.vehicles
     ]
     return out
@@ -403,7 +412,8 @@ def plan_to_dict(plan: Plan) -> dict:
             for r in plan.routes
         ],
         "unassigned": [{"stop_id": u.stop_id, "site_id": u.site_id, "load_t": u.load_t,
-                        "reason": u.reason} for u in plan.unassigned],
+                        "reason": u.reason, "code": u.code, "details": dict(u.details)}
+                       for u in plan.unassigned],
         "sites": [{"site_id": s.site_id, "tonnes": s.tonnes, "cleared_t": s.cleared_t,
                    "trips": s.trips} for s in plan.sites],
         "meta": plan.meta,

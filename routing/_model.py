@@ -8,6 +8,14 @@ matrices; several stops may share one location (a big dump split into truck load
 
 Priority runs from 1 (most urgent) to 5 (can wait): when the fleet cannot do
 everything, the least urgent work is what is left.
+
+Waste streams (residual, kitchen, recyclables, bulky...): every stop has one
+(``DEFAULT_STREAM`` when the city does not sort), a truck collects a set of streams and
+carries one stream per trip (between two unloads), and a facility accepts a set of
+streams. An empty set means "every stream". One stream per *trip*, not per day, is the
+rule because it is the physical one (a trip's load is tipped as one load at one
+facility); a truck dedicated to one stream, the usual case, is a truck whose set has one
+element.
 """
 
 from __future__ import annotations
@@ -21,6 +29,13 @@ import numpy as np
 from routing._errors import ProblemError
 
 DAY_S = 24 * 3600
+#: The stream of a stop when none is given: one stream for everything.
+DEFAULT_STREAM = "mixed"
+
+
+def _check_streams(name: str, streams: tuple[str, ...], problems: list[str]) -> None:
+    if any(not isinstance(x, str) or not x for x in streams):
+        problems.append(f"{name}: streams must be non-empty strings, got {list(streams)!r}")
 
 
 def _check_window(name: str, window: tuple[int, int] | None, problems: list[str]) -> None:
@@ -73,6 +88,8 @@ class Stop:
     release_s
         The earliest time the trip that serves this stop may leave its depot or
         facility (benchmarks with release dates; 0 for everyday work).
+    stream
+        The waste stream collected here (``DEFAULT_STREAM`` if the city does not sort).
     """
 
     id: str
@@ -84,11 +101,15 @@ class Stop:
     required: bool = False
     site_id: str = ""
     release_s: int = 0
+    stream: str = DEFAULT_STREAM
 
     def __post_init__(self) -> None:
         problems: list[str] = []
         if not self.id:
             problems.append("stop id must be a non-empty string")
+        if not isinstance(self.stream, str) or not self.stream:
+            problems.append(f"stop {self.id}: stream must be a non-empty string, "
+                            f"got {self.stream!r}")
         if self.location < 0:
             problems.append(f"stop {self.id}: location must be >= 0, got {self.location}")
         if not math.isfinite(self.load_t) or self.load_t < 0:
@@ -110,7 +131,8 @@ class Stop:
 class Facility:
     """A landfill or transfer station where trucks unload.
 
-    ``window`` is the opening hours: unloading must start within it.
+    ``window`` is the opening hours: unloading must start within it. ``streams`` are
+    the waste streams it accepts; empty: every stream.
     """
 
     id: str
@@ -118,9 +140,12 @@ class Facility:
     unload_s: int = 900
     window: tuple[int, int] | None = None
     kind: str = "landfill"
+    streams: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "streams", tuple(self.streams))
         problems: list[str] = []
+        _check_streams(f"facility {self.id}", self.streams, problems)
         if self.unload_s < 0:
             problems.append(f"facility {self.id}: unload_s must be >= 0, got {self.unload_s}")
         if self.location < 0:
@@ -128,6 +153,10 @@ class Facility:
         _check_window(f"facility {self.id}", self.window, problems)
         if problems:
             raise ProblemError("; ".join(problems))
+
+    def accepts(self, stream: str) -> bool:
+        """Whether a trip of this stream may unload here."""
+        return not self.streams or stream in self.streams
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +189,14 @@ class Vehicle:
         Cost of using the truck at all, per km driven, per hour on the road.
     facilities
         Ids of the facilities this truck may unload at; empty: all of them.
+    streams
+        The waste streams this truck collects (one per trip); empty: every stream.
+    max_daily_t
+        Most tonnes the truck may collect in the day over all its trips (a disposal or
+        weighbridge allowance); ``None``: no limit beyond capacity and time.
+    max_stops
+        Most stops the truck may serve in the day (each load of a split dump counts);
+        ``None``: no limit.
     """
 
     id: str
@@ -173,9 +210,23 @@ class Vehicle:
     cost_per_km: float = 1.0
     cost_per_hour: float = 0.0
     facilities: tuple[str, ...] = ()
+    streams: tuple[str, ...] = ()
+    max_daily_t: float | None = None
+    max_stops: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "streams", tuple(self.streams))
         problems: list[str] = []
+        _check_streams(f"vehicle {self.id}", self.streams, problems)
+        if self.max_daily_t is not None and (
+                not math.isfinite(self.max_daily_t) or self.max_daily_t <= 0):
+            problems.append(f"vehicle {self.id}: max_daily_t must be positive tonnes or None, "
+                            f"got {self.max_daily_t}")
+        if self.max_stops is not None and (
+                isinstance(self.max_stops, bool) or not isinstance(self.max_stops, int)
+                or self.max_stops <= 0):
+            problems.append(f"vehicle {self.id}: max_stops must be a whole number > 0 or "
+                            f"None, got {self.max_stops!r}")
         if not math.isfinite(self.capacity_t) or self.capacity_t <= 0:
             problems.append(
                 f"vehicle {self.id}: capacity_t must be positive, got {self.capacity_t}"
@@ -186,13 +237,19 @@ class Vehicle:
                 f"vehicle {self.id}: max_duration_s must be positive, got {self.max_duration_s}"
             )
         for name in ("fixed_cost", "cost_per_km", "cost_per_hour"):
-            if getattr(self, name) < 0:
-                problems.append(f"vehicle {self.id}: {name} must be >= 0")
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                problems.append(f"vehicle {self.id}: {name} must be a finite number >= 0, "
+                                f"got {value}")
         if problems:
             raise ProblemError("; ".join(problems))
         if not self.end_depot:
             object.__setattr__(self, "end_depot", self.start_depot)
         object.__setattr__(self, "facilities", tuple(self.facilities))
+
+    def serves(self, stream: str) -> bool:
+        """Whether this truck collects the given stream."""
+        return not self.streams or stream in self.streams
 
     @property
     def duration_limit_s(self) -> int:
@@ -277,6 +334,12 @@ class Problem:
                 problems.append(f"{name} must hold non-negative numbers or inf (no NaN)")
         if problems:
             return problems
+        mismatch = np.argwhere(np.isinf(self.duration_s) != np.isinf(self.distance_m))
+        if len(mismatch):
+            i, j = (int(x) for x in mismatch[0])
+            problems.append(f"{len(mismatch)} pair(s) have a path in one matrix and none in the "
+                            f"other, e.g. ({i}, {j}): duration_s {self.duration_s[i, j]}, "
+                            f"distance_m {self.distance_m[i, j]}; give both or neither")
         if self.location_names and len(self.location_names) != n:
             problems.append(
                 f"location_names has {len(self.location_names)} names for {n} locations"
@@ -338,6 +401,21 @@ class Problem:
         if not vehicle.facilities:
             return self.facilities
         return tuple(self.facility(f) for f in vehicle.facilities)
+
+    def unload_facilities(self, vehicle: Vehicle, stream: str) -> tuple[Facility, ...]:
+        """The facilities where ``vehicle`` may tip a trip of ``stream``."""
+        return tuple(f for f in self.allowed_facilities(vehicle) if f.accepts(stream))
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """The waste streams of the stops, sorted."""
+        return tuple(sorted({s.stream for s in self.stops}))
+
+    @property
+    def has_daily_limits(self) -> bool:
+        """Whether any truck has a daily tonnage or stop limit."""
+        return any(v.max_daily_t is not None or v.max_stops is not None
+                   for v in self.vehicles)
 
     @property
     def num_locations(self) -> int:

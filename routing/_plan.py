@@ -68,14 +68,39 @@ class Route:
         return tuple(v for v in self.visits if v.kind == "stop")
 
 
+#: Machine-readable reasons for work left out (``Unassigned.code``), with what each means.
+#: People read ``Unassigned.reason``; tools and translations key on the code.
+REASON_CODES: dict[str, str] = {
+    "off_network": "the site is too far from any drivable street to snap to it",
+    "no_path": "no street path joins it to a depot and a facility",
+    "closed": "a facility closed for the day",
+    "kind": "a site kind the planner does not know",
+    "stream": "no truck collects its stream, or no open facility accepts it",
+    "capacity": "heavier than any truck it may go on",
+    "window": "its time window cannot be met, even on a trip of its own",
+    "shift": "it cannot be served and unloaded within any truck's shift, even alone",
+    "hours": "the fleet's hours are used up (by more urgent or cheaper work)",
+    "daily_total": "the trucks that could take it reached their daily tonnage limit",
+    "stops": "the trucks that could take it reached their daily stop limit",
+    "search": "the search ran out of time before it found room for it",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Unassigned:
-    """A stop the plan does not serve, and why."""
+    """A stop the plan does not serve, and why.
+
+    ``reason`` is the sentence people read; ``code`` (one of ``REASON_CODES``) says which
+    limit bound it, for tools and translations, and ``details`` holds the numbers the
+    sentence uses (a window's ``open``/``close`` as ``HH:MM``, a stream name...).
+    """
 
     stop_id: str
     site_id: str
     load_t: float
     reason: str
+    code: str = ""
+    details: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
