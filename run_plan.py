@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import ClassVar, TextIO
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_UNASSIGNED = 0, 2, 3
-SUBCOMMANDS = ("plan", "campaign")
+SUBCOMMANDS = ("plan", "campaign", "sweep", "districts")
 
 logger = logging.getLogger("run_plan")
 
@@ -271,6 +271,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if campaign_main is None:
             return _bad("the campaign planner is not installed in this version")
         return int(campaign_main(argv) or 0)
+    if command in ("sweep", "districts"):  # on Dask: planner/_sweep_cli.py
+        from planner import districts_main, sweep_main
+
+        return int((sweep_main if command == "sweep" else districts_main)(argv) or 0)
     return plan_command(argv)
 
 

@@ -20,6 +20,7 @@ from planner._campaign_io import (
     run_campaign,
     write_campaign,
 )
+from planner._districts import DistrictsResult, assign_districts, plan_districts, share_fleet
 from planner._errors import ScenarioError
 from planner._pipeline import (
     NO_PATH,
@@ -41,6 +42,16 @@ from planner._scenario import (
     parse_hhmm,
     replace_fleet,
 )
+from planner._sweep import (
+    SWEEP_KEYS,
+    SweepResult,
+    Variant,
+    apply_variant,
+    read_sweep_file,
+    sweep,
+    variants_from,
+)
+from planner._sweep_cli import districts_main, sweep_main
 
 #: The bundled sample scenario (offline Helsinki network, ``geodata.SAMPLE_SITES``).
 SAMPLE_SCENARIO: Path = Path(__file__).parent / "data" / "sample.toml"
@@ -53,6 +64,7 @@ __all__ = [
     "HEIHE_SCENARIO",
     "NO_PATH",
     "SAMPLE_SCENARIO",
+    "SWEEP_KEYS",
     "WORK_KINDS",
     "Calendar",
     "Campaign",
@@ -62,6 +74,7 @@ __all__ = [
     "CampaignScenario",
     "DayResult",
     "DepotSpec",
+    "DistrictsResult",
     "Dump",
     "FacilitySpec",
     "FleetType",
@@ -69,15 +82,26 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "SolverSpec",
+    "SweepResult",
+    "Variant",
+    "apply_variant",
+    "assign_districts",
     "build_problem",
     "campaign_main",
+    "districts_main",
     "load_sites",
     "parse_hhmm",
     "plan_campaign",
     "plan_day",
+    "plan_districts",
     "read_progress",
+    "read_sweep_file",
     "replace_fleet",
     "run_campaign",
+    "share_fleet",
+    "sweep",
+    "sweep_main",
+    "variants_from",
     "write_campaign",
     "write_day",
 ]

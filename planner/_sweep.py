@@ -1,0 +1,655 @@
+"""Scenario sweeps: many variants of one scenario, planned in parallel on Dask.
+
+A planner's question is often many solves: "10, 12, 15 or 20 trucks; with and without the
+east landfill" is eight full day plans. :func:`sweep` plans every variant as a task on a
+``dask.distributed`` cluster: the street network, the sites, the snapped sites and the
+travel matrix are computed once here and scattered to every worker; each task is a pure
+function of its inputs that builds its variant's problem with ``build_problem``, solves
+it with ``routing.solve``, writes its plan folder with ``write_day`` (or, for a campaign,
+``plan_campaign`` and ``write_campaign``) and returns one row. The caller passes the
+``dask.distributed.Client``: a ``LocalCluster`` on a laptop, or the address of a city's
+own scheduler.
+
+OR-Tools must never run two models in one process: start workers with one thread each
+(``dask worker --nthreads 1``; ``run_plan.py sweep`` does so for its local cluster). A
+worker with more threads still solves one variant at a time (a per-process lock), so the
+extra threads only wait. The ``auto`` engine starts both engines as child processes: that
+needs workers that are not daemonic (``DASK_DISTRIBUTED__WORKER__DAEMON=False``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import itertools
+import json
+import logging
+import multiprocessing
+import os
+import re
+import threading
+import time
+import tomllib
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+import routing
+from planner._campaign_io import CampaignRun, CampaignScenario, _write_csv, _write_text
+from planner._errors import ScenarioError
+from planner._pipeline import WORK_KINDS, DayResult, build_problem, load_sites, write_day
+from planner._scenario import ENGINES, Scenario
+
+__all__ = [
+    "SWEEP_KEYS",
+    "SweepResult",
+    "Variant",
+    "apply_variant",
+    "read_sweep_file",
+    "sweep",
+    "variants_from",
+]
+
+logger = logging.getLogger(__name__)
+
+#: What a variant may change, and what each value means.
+SWEEP_KEYS: dict[str, str] = {
+    "trucks": "trucks of the (only) fleet type, a whole number >= 1",
+    "closed": "facility ids closed that day (a list, or 'none')",
+    "engine": f"routing engine: {', '.join(ENGINES)}",
+    "capacity": "payload of every truck, t",
+    "time_limit": "solver time limit, s",
+    "max_iterations": "stop the search after this many solutions (reproducible plans)",
+    "seed": "random seed",
+}
+#: Columns of ``sweep.csv`` after the variation keys.
+COLUMNS = ("status", "error", "trucks", "trucks_used", "km", "hours", "tonnes", "unassigned",
+           "unassigned_t", "solve_s", "task_s", "folder")
+CAMPAIGN_COLUMNS = ("working_days", "lower_bound_days", "trips")
+# One solver per process even on a worker with several threads (see the module docstring).
+_SOLVE_LOCK = threading.Lock()
+RowCallback = Callable[[dict, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One point of a sweep: its number and what it changes.
+
+    Parameters
+    ----------
+    number
+        1, 2, ... in the order of the sweep.
+    changes
+        ``(key, value)`` pairs, keys from ``SWEEP_KEYS``; ``closed`` is a tuple of ids.
+    """
+
+    number: int
+    changes: tuple[tuple[str, Any], ...]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "changes", tuple((k, v) for k, v in self.changes))
+        problems = [f"unknown variation {k!r}; use one of {', '.join(SWEEP_KEYS)}"
+                    for k, _ in self.changes if k not in SWEEP_KEYS]
+        if problems:
+            raise ScenarioError("<sweep>", problems)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The changes as a dict."""
+        return dict(self.changes)
+
+    @property
+    def label(self) -> str:
+        """``trucks=3 closed=none``: how tables and logs name the variant."""
+        return " ".join(f"{k}={_text(v)}" for k, v in self.changes) or "base"
+
+    @property
+    def folder(self) -> str:
+        """The variant's plan folder name, e.g. ``01-trucks-3-closed-none``."""
+        slug = "-".join(f"{k}-{_text(v)}" for k, v in self.changes) or "base"
+        return f"{self.number:02d}-" + re.sub(r"[^A-Za-z0-9._+-]+", "_", slug)[:80]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, tuple | list):
+        return "+".join(map(str, value)) or "none"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _value(key: str, raw: Any, where: str, problems: list[str]) -> Any:
+    """A variation value checked and converted (strings from the command line too)."""
+    try:
+        if key == "closed":
+            items = raw if isinstance(raw, list | tuple) else str(raw).split("+")
+            ids = tuple(str(i).strip() for i in items if str(i).strip())
+            return () if ids in ((), ("none",)) else ids
+        if key == "engine":
+            if raw not in ENGINES:
+                raise ValueError
+            return raw
+        number = float(raw) if key in ("capacity", "time_limit") else int(str(raw))
+        if isinstance(raw, bool) or number < 0 or (number == 0 and key != "seed"):
+            raise ValueError
+        return number
+    except (TypeError, ValueError):
+        problems.append(f"{where}: {key} = {raw!r} is not valid; give {SWEEP_KEYS[key]}")
+        return None
+
+
+def variants_from(variations: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]],
+                  ) -> tuple[Variant, ...]:
+    """The variants of a sweep: the cross product of a mapping, or a list of variants.
+
+    Parameters
+    ----------
+    variations
+        ``{"trucks": [10, 12], "closed": ["EAST", "none"]}`` (every combination, the
+        first key varying slowest), or ``[{"trucks": 10}, {"trucks": 12, "closed":
+        ["EAST"]}]`` (each mapping one variant, as the ``[[sweep]]`` tables of a file).
+
+    Returns
+    -------
+    tuple of Variant
+
+    Raises
+    ------
+    ScenarioError
+        An unknown key, a value of the wrong kind, an empty sweep: every problem at once.
+
+    Examples
+    --------
+    >>> [v.label for v in variants_from({"trucks": [2, 3], "closed": ["none"]})]
+    ['trucks=2 closed=none', 'trucks=3 closed=none']
+    """
+    problems: list[str] = []
+    if isinstance(variations, Mapping):
+        keys = list(variations)
+        lists = [list(vals) if isinstance(vals, list | tuple) else [vals]
+                 for vals in variations.values()]
+        rows = [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*lists)]
+        where = ["--vary"] * len(rows)
+    else:
+        rows = [dict(r) if isinstance(r, Mapping) else {"?": r} for r in variations]
+        where = [f"[[sweep]] {k}" for k in range(1, len(rows) + 1)]
+    if not rows:
+        raise ScenarioError("<sweep>", "nothing to vary; give --vary KEY=V1,V2 (keys: "
+                            f"{', '.join(SWEEP_KEYS)}) or [[sweep]] tables")
+    out = []
+    for k, (row, at) in enumerate(zip(rows, where, strict=True), start=1):
+        changes = []
+        for key, raw in row.items():
+            if key not in SWEEP_KEYS:
+                problems.append(f"{at}: unknown variation {key!r}; use one of "
+                                f"{', '.join(SWEEP_KEYS)}")
+                continue
+            changes.append((key, _value(key, raw, at, problems)))
+        out.append(Variant(k, tuple(changes)))
+    if problems:
+        raise ScenarioError("<sweep>", list(dict.fromkeys(problems)))
+    return tuple(out)
+
+
+def apply_variant(scenario: Scenario, variant: Variant) -> Scenario:
+    """The scenario changed as the variant says (validated again).
+
+    Raises
+    ------
+    ScenarioError
+        ``trucks`` on a scenario with several fleet types.
+    """
+    replace = dataclasses.replace
+    v = variant.values
+    fleet = scenario.fleet
+    if "trucks" in v:
+        if len(fleet) != 1:
+            raise ScenarioError(scenario.source, f"sweep trucks: the scenario has {len(fleet)} "
+                                "fleet types; vary one with a single [[fleet]]")
+        fleet = (replace(fleet[0], count=v["trucks"]),)
+    if "capacity" in v:
+        fleet = tuple(replace(f, capacity_t=v["capacity"]) for f in fleet)
+    solver = scenario.solver
+    for key, name in (("engine", "engine"), ("time_limit", "time_limit_s"),
+                      ("max_iterations", "max_iterations"), ("seed", "seed")):
+        if key in v:
+            solver = replace(solver, **{name: v[key]})
+    closed = v.get("closed", scenario.closed_facilities)
+    return replace(scenario, fleet=fleet, solver=solver, closed_facilities=tuple(closed))
+
+
+def read_sweep_file(path: str | os.PathLike[str]) -> tuple[Scenario | CampaignScenario,
+                                                           list[dict[str, Any]]]:
+    """A scenario (or campaign) TOML and its ``[[sweep]]`` tables.
+
+    The file is a daily scenario (``docs/scenario.md``), or a campaign scenario (with a
+    ``[campaign]`` table), plus optional ``[[sweep]]`` tables, one per variant::
+
+        [[sweep]]
+        trucks = 3
+        closed = ["EAST-LANDFILL"]
+
+    Returns
+    -------
+    scenario : Scenario or CampaignScenario
+    variants : list of dict
+        The ``[[sweep]]`` tables (empty if there are none).
+
+    Raises
+    ------
+    ScenarioError
+        A missing file, invalid TOML or scenario.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(str(path), "file does not exist; check the path")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(str(path), f"cannot read the TOML: {exc}") from exc
+    tables = data.pop("sweep", [])
+    if not isinstance(tables, list) or not all(isinstance(t, dict) for t in tables):
+        raise ScenarioError(str(path), "sweep: write each variant as a [[sweep]] table")
+    reader = CampaignScenario if "campaign" in data else Scenario
+    return reader.from_dict(data, base_dir=path.parent, source=str(path)), tables
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A finished sweep.
+
+    Attributes
+    ----------
+    rows
+        One dict per variant, in variant order (columns of ``sweep.csv``).
+    files
+        ``sweep.csv``, ``sweep.json``, ``sweep.png`` and the plan folders, by name.
+    seconds
+        Wall-clock time of the whole sweep (s), shared inputs included.
+    workers
+        Dask workers that took part (0: run in this process).
+    """
+
+    rows: tuple[dict, ...]
+    files: dict[str, Path] = field(default_factory=dict)
+    seconds: float = 0.0
+    workers: int = 0
+
+    @property
+    def failed(self) -> tuple[dict, ...]:
+        """Rows of the variants that could not be planned (``error`` says why)."""
+        return tuple(r for r in self.rows if r["status"] != "planned")
+
+    def table(self) -> pd.DataFrame:
+        """The rows as a table."""
+        return pd.DataFrame(list(self.rows))
+
+
+# -- tasks (run on the workers; pure functions of their arguments) -----------------------
+def _row(variant: Variant, scenario: Scenario, folder: Path | str, **values: Any) -> dict:
+    row = {k: _text(v) if k == "closed" else v for k, v in variant.changes}
+    row.update(variant=variant.number, label=variant.label, status="planned", error="",
+               trucks=scenario.num_trucks, folder=str(folder))
+    row.update(values)
+    return row
+
+
+def _failure(variant: Variant, scenario: Scenario, exc: BaseException) -> dict:
+    message = str(exc).strip() or type(exc).__name__
+    return _row(variant, scenario, "", status="failed",
+                error=f"{type(exc).__name__}: {message}")
+
+
+def _check_engine(engine: str) -> None:
+    if engine == "auto" and multiprocessing.current_process().daemon:
+        raise ScenarioError("<sweep>", "engine auto runs both engines as child processes, "
+                            "which a daemonic Dask worker may not start; start the workers "
+                            "with DASK_DISTRIBUTED__WORKER__DAEMON=False")
+
+
+def solve_problem(scenario: Scenario, problem: routing.Problem,
+                  left_out: Sequence[routing.Unassigned]) -> routing.Plan:
+    """Solve as ``plan_day`` does, one model per process; ``left_out`` joins unassigned."""
+    solver = scenario.solver
+    _check_engine(solver.engine)
+    if problem.stops:
+        with _SOLVE_LOCK:
+            plan = routing.solve(problem, engine=solver.engine, time_limit=solver.time_limit_s,
+                                 seed=solver.seed, max_iterations=solver.max_iterations)
+    else:
+        plan = routing.Plan(routes=(), unassigned=(), engine=solver.engine, seed=solver.seed)
+    return dataclasses.replace(plan, unassigned=tuple(left_out) + tuple(plan.unassigned))
+
+
+def day_row(day: DayResult) -> dict:
+    """The numbers of a planned day as sweep columns (km, hours, tonnes, unassigned...)."""
+    plan = day.plan
+    work = day.unassigned_work
+    row = {"trucks_used": plan.trucks_used, "km": round(plan.distance_km, 3),
+           "hours": round(plan.duration_h, 3), "tonnes": round(plan.tonnes, 3),
+           "unassigned": len(work), "unassigned_t": round(sum(u.load_t for u in work), 3),
+           "solve_s": round(plan.solve_seconds, 3)}
+    search = plan.meta.get("search")
+    if search is not None:
+        row["search"] = search
+    return row
+
+
+def run_day_variant(variant: Variant, scenario: Scenario, folder: Path, G: Any, sites: Any,
+                    snapped: Any, matrix: Any) -> dict:
+    """Plan one variant's day and write its folder; the row, or the error as a row."""
+    started = time.perf_counter()
+    try:
+        problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name,
+                                          closed_facilities=scenario.closed_facilities)
+        plan = solve_problem(scenario, problem, left_out)
+        day = DayResult(scenario=scenario, G=G, sites=sites, snapped=snapped, matrix=matrix,
+                        problem=problem, plan=plan)
+        write_day(day, folder)
+        row = _row(variant, scenario, folder, **day_row(day))
+    except (ScenarioError, routing.RoutingError, routing.PlanViolation) as exc:
+        logger.info("variant %s failed: %s", variant.label, exc)
+        row = _failure(variant, scenario, exc)
+    row["task_s"] = round(time.perf_counter() - started, 3)
+    return row
+
+
+def run_campaign_variant(variant: Variant, spec: CampaignScenario, folder: Path, maps: str,
+                         G: Any, snapped: Any, matrix: Any) -> dict:
+    """Plan one variant's campaign and write its folder; the row, or the error as a row."""
+    from planner._campaign import plan_campaign
+    from planner._campaign_io import write_campaign
+
+    started = time.perf_counter()
+    scenario = spec.scenario
+    try:
+        closed = set(scenario.closed_facilities)
+        problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name,
+                                          closed_facilities=closed)
+        rows = {str(r["site_id"]): r for r in snapped.to_dict("records")}
+        dumps = _dumps(spec, problem, rows)
+        calendar = dataclasses.replace(spec.calendar, closures=tuple(
+            c for c in spec.calendar.closures if c[1] not in closed))
+        campaign = plan_campaign(problem.with_changes(stops=()), dumps, calendar,
+                                 max_days=spec.max_days)
+        lost = tuple(u for u in left_out if rows.get(u.site_id, {}).get("kind") in WORK_KINDS)
+        campaign = dataclasses.replace(campaign, unassigned=lost + campaign.unassigned)
+        write_campaign(CampaignRun(spec, campaign, G, snapped, matrix), folder, maps=maps)
+        days = [d for d in campaign.days if d.plan is not None]
+        row = _row(variant, scenario, folder,
+                   trucks_used=max((d.trucks_used for d in days), default=0),
+                   km=round(campaign.distance_km, 3),
+                   hours=round(sum(d.plan.duration_h for d in days), 3),
+                   tonnes=round(campaign.tonnes, 3),
+                   unassigned=len({u.site_id for u in campaign.unassigned}),
+                   unassigned_t=round(sum(u.load_t for u in campaign.unassigned), 3),
+                   solve_s=campaign.solve_seconds, working_days=campaign.working_days,
+                   lower_bound_days=campaign.bound.whole_days, trips=campaign.trips)
+    except (ScenarioError, routing.RoutingError, routing.PlanViolation) as exc:
+        logger.info("variant %s failed: %s", variant.label, exc)
+        row = _failure(variant, scenario, exc)
+    row["task_s"] = round(time.perf_counter() - started, 3)
+    return row
+
+
+def _dumps(spec: CampaignScenario, problem: routing.Problem, rows: Mapping[str, Any]) -> list:
+    """The campaign's dumps: the problem's stops with their loading rates."""
+    from planner._campaign import CampaignError, Dump
+
+    rates = {sid: (lm, ld) for sid, lm, ld in spec.rates}
+    unknown = sorted(set(rates) - set(rows))
+    if unknown:
+        raise CampaignError(spec.scenario.source, f"campaign.dumps: unknown site id(s) {unknown}")
+    dumps = []
+    for stop in problem.stops:
+        row = rows[stop.site_id]
+        load_min, loaders = rates.get(stop.site_id, (_number(row, "load_min", spec.load_min),
+                                                     _number(row, "loaders", spec.loaders)))
+        dumps.append(Dump(stop.site_id, stop.location, stop.load_t, load_min=float(load_min),
+                          loaders=int(loaders), priority=stop.priority, window=stop.window))
+    return dumps
+
+
+def _number(row: Mapping[str, Any], column: str, default: float) -> float:
+    try:
+        value = float(row.get(column))
+    except (TypeError, ValueError):
+        return default
+    return value if value == value else default  # NaN: the campaign's default
+
+
+# -- the driver (runs in the caller's process) ----------------------------------------
+def shared_inputs(scenario: Scenario, *, G: Any = None) -> tuple[Any, Any, Any, Any]:
+    """``(G, sites, snapped, matrix)`` of a scenario, as ``plan_day`` computes them."""
+    import geodata
+
+    if G is None:
+        G = geodata.load_network(scenario.network.source)
+    sites = load_sites(scenario)
+    snapped = geodata.snap_sites(G, sites, max_snap_m=scenario.network.max_snap_m)
+    return G, sites, snapped, geodata.travel_matrix(G, snapped)
+
+
+def check_workers(client: Any) -> int:
+    """Workers of the cluster (warns about workers with several threads); 0 if none."""
+    threads = client.nthreads()
+    many = {w: n for w, n in threads.items() if n > 1}
+    if many:
+        logger.warning("%d worker(s) have more than one thread (%s); each solves one "
+                       "variant at a time, so start workers with --nthreads 1",
+                       len(many), ", ".join(f"{w}: {n}" for w, n in sorted(many.items())))
+    return len(threads)
+
+
+def gather(client: Any, futures: Mapping[Any, Variant], *, on_result: RowCallback | None,
+           failed_row: Callable[[Variant, BaseException], Any],
+           row_of: Callable[[Any], dict] = lambda result: result) -> dict[int, Any]:
+    """Results by variant number as tasks finish; a task that raised gives ``failed_row``."""
+    from distributed import as_completed
+
+    out: dict[int, Any] = {}
+    total = len(futures)
+    try:
+        for done, future in enumerate(as_completed(list(futures)), start=1):
+            variant = futures[future]
+            if future.status == "error":
+                exc = future.exception()
+                logger.warning("task %s raised %s: %s", variant.label, type(exc).__name__, exc)
+                out[variant.number] = failed_row(variant, exc)
+            else:
+                out[variant.number] = future.result()
+            row = row_of(out[variant.number])
+            logger.info("variant %d/%d done: %s (%s%s)", done, total, variant.label,
+                        row["status"], f": {row['error']}" if row.get("error") else "")
+            if on_result is not None:
+                on_result(row, done, total)
+    except BaseException:
+        client.cancel(list(futures))
+        raise
+    return out
+
+
+def sweep(
+    scenario: Scenario | CampaignScenario,
+    variations: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]],
+    *,
+    client: Any,
+    out_dir: str | os.PathLike[str],
+    days: int | None = None,
+    campaign_maps: str = "first",
+    G: Any = None,
+    on_result: RowCallback | None = None,
+) -> SweepResult:
+    """Plan every variant of a scenario on a Dask cluster and write the tables and chart.
+
+    Parameters
+    ----------
+    scenario
+        A day's scenario, or a campaign scenario (then each variant is a campaign).
+    variations
+        See ``variants_from``: a mapping of key to values (every combination) or a list
+        of variants. Keys: ``SWEEP_KEYS``.
+    client
+        A ``dask.distributed.Client``; workers should have one thread each. ``None``:
+        plan the variants one after another in this process (no Dask), for comparison.
+    out_dir
+        Where ``sweep.csv``, ``sweep.json``, ``sweep.png`` and one plan folder per
+        variant go. With a remote cluster the workers write the plan folders, so it
+        must be a folder they can all reach (a shared file system).
+    days
+        Plan each variant as a campaign of at most this many working days (a daily
+        scenario gets a Monday-to-Friday calendar from its date; a campaign scenario
+        keeps its calendar and loading rates).
+    campaign_maps
+        Day folders of a campaign variant: ``"first"``, ``"all"`` or ``"none"``.
+    G
+        The street network if already loaded; ``None``: load the scenario's.
+    on_result
+        Called as ``on_result(row, done, total)`` in this process as each variant ends.
+
+    Returns
+    -------
+    SweepResult
+        A row per variant; a variant that cannot be planned (say a closed facility
+        leaves no landfill) is a row with ``status`` ``"failed"`` and its ``error``.
+
+    Raises
+    ------
+    ScenarioError
+        Bad variations (unknown key, bad value), or a scenario whose sites or network
+        cannot be read.
+
+    Examples
+    --------
+    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
+    >>> from planner import SAMPLE_SCENARIO, Scenario, sweep  # doctest: +SKIP
+    >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
+    >>> result = sweep(Scenario.from_file(SAMPLE_SCENARIO), {"trucks": [2, 3, 4]},
+    ...                client=client, out_dir="out/sweep")  # doctest: +SKIP
+    >>> result.table()[["trucks", "km", "unassigned"]]  # doctest: +SKIP
+    """
+    from planner._campaign import Calendar
+
+    started = time.perf_counter()
+    variants = variants_from(variations)
+    spec = scenario if isinstance(scenario, CampaignScenario) else None
+    if days is not None:
+        if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+            raise ScenarioError("--days", f"got {days!r}; give a whole number of days >= 1")
+        spec = spec or CampaignScenario(scenario, Calendar(scenario.date))
+        spec = dataclasses.replace(spec, max_days=days)
+    day_scenario = spec.scenario if spec is not None else scenario
+    jobs = [(v, apply_variant(day_scenario, v)) for v in variants]
+    out = Path(out_dir).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    G, sites, snapped, matrix = shared_inputs(day_scenario, G=G)
+    logger.info("sweep of %d variant(s) of %r (%s): inputs ready in %.2f s", len(jobs),
+                day_scenario.name, "campaign" if spec else "day", time.perf_counter() - started)
+
+    def task(variant: Variant, sc: Scenario) -> tuple[Callable[..., dict], tuple]:
+        folder = out / variant.folder
+        if spec is None:
+            return run_day_variant, (variant, sc, folder)
+        return run_campaign_variant, (variant, dataclasses.replace(spec, scenario=sc), folder,
+                                      campaign_maps)
+
+    inputs = (G, snapped, matrix) if spec is not None else (G, sites, snapped, matrix)
+    rows: dict[int, dict] = {}
+    workers = 0
+    by_number = dict(jobs)
+
+    def failed(v: Variant, exc: BaseException) -> dict:
+        return dict(_failure(v, by_number[v], exc), task_s=0.0)
+
+    if client is None:
+        for done, (v, sc) in enumerate(jobs, start=1):
+            fn, args = task(v, sc)
+            try:
+                rows[v.number] = fn(*args, *inputs)
+            except Exception as exc:  # a bug, not a user mistake: reported like on a worker
+                logger.exception("variant %s raised", v.label)
+                rows[v.number] = failed(v, exc)
+            if on_result is not None:
+                on_result(rows[v.number], done, len(jobs))
+    else:
+        workers = check_workers(client)
+        shared = [client.scatter(x, broadcast=True) for x in inputs]
+        run = uuid.uuid4().hex[:8]
+        futures = {}
+        for v, sc in jobs:
+            fn, args = task(v, sc)
+            futures[client.submit(fn, *args, *shared, key=f"sweep-{run}-{v.folder}")] = v
+        rows = gather(client, futures, on_result=on_result, failed_row=failed)
+    ordered = tuple(rows[v.number] for v, _ in jobs)
+    seconds = round(time.perf_counter() - started, 3)
+    files = write_sweep(ordered, out, name=day_scenario.name, campaign=spec is not None,
+                        meta={"seconds": seconds, "workers": workers,
+                              "variations": _jsonable(variations)})
+    files.update({Path(r["folder"]).name: Path(r["folder"]) for r in ordered
+                  if r["status"] == "planned"})
+    return SweepResult(ordered, files, seconds, workers)
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=list))
+
+
+# -- outputs ---------------------------------------------------------------------------
+def write_sweep(rows: Sequence[dict], out: Path, *, name: str, campaign: bool,
+                meta: Mapping[str, Any]) -> dict[str, Path]:
+    """Write ``sweep.csv``, ``sweep.json`` and the chart ``sweep.png`` (atomically)."""
+    keys = [k for k in SWEEP_KEYS if any(k in r for r in rows)]
+    columns = ["variant", *keys, *COLUMNS, *(CAMPAIGN_COLUMNS if campaign else ())]
+    flat = [{c: _csv_value(r.get(c, "")) for c in columns} for r in rows]
+    files = {"sweep.csv": _write_csv(out / "sweep.csv", flat)}
+    doc = {"name": name, "mode": "campaign" if campaign else "day", **meta,
+           "rows": list(rows)}
+    files["sweep.json"] = _write_text(out / "sweep.json",
+                                      json.dumps(doc, indent=2, default=str))
+    files["sweep.png"] = write_chart(rows, out / "sweep.png", name=name, keys=keys,
+                                     campaign=campaign)
+    return files
+
+
+def _csv_value(value: Any) -> Any:
+    return json.dumps(value) if isinstance(value, dict | list) else value
+
+
+def write_chart(rows: Sequence[dict], path: Path, *, name: str, keys: Sequence[str],
+                campaign: bool) -> Path:
+    """Km and unassigned against trucks, a line per combination of the other variations."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    panels = [("km", "km driven"), ("unassigned_t" if campaign else "unassigned",
+                                    "tonnes left" if campaign else "sites unassigned")]
+    if campaign:
+        panels.append(("working_days", "working days"))
+    others = [k for k in keys if k != "trucks"]
+    planned = [r for r in rows if r["status"] == "planned"]
+    fig = Figure(figsize=(4.2 * len(panels), 3.8), dpi=110)
+    FigureCanvasAgg(fig)
+    axes = [fig.add_subplot(1, len(panels), k + 1) for k in range(len(panels))]
+    groups: dict[str, list[dict]] = {}
+    for r in planned:
+        label = " ".join(f"{k}={r[k]}" for k in others if k in r) or name
+        groups.setdefault(label, []).append(r)
+    for ax, (column, title) in zip(axes, panels, strict=True):
+        for label, group in groups.items():
+            group = sorted(group, key=lambda r: r["trucks"])
+            ax.plot([r["trucks"] for r in group], [r[column] for r in group], marker="o",
+                    label=label)
+        ax.set_xlabel("trucks")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    if len(groups) > 1:
+        axes[0].legend(fontsize=7)
+    failed = len(rows) - len(planned)
+    fig.suptitle(f"{name}: {len(planned)} variant(s)"
+                 + (f", {failed} failed (see sweep.csv)" if failed else ""), fontsize=10)
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return _write_text(path, buf.getvalue())
