@@ -5,6 +5,16 @@ Public face of the package; the implementation lives in the ``_*.py`` modules.
 
 from pathlib import Path
 
+from ._crs import (
+    bd09_to_gcj02,
+    bd09_to_wgs84,
+    chinese_crs,
+    gcj02_to_bd09,
+    gcj02_to_wgs84,
+    to_wgs84,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
+)
 from ._errors import GeodataError, NetworkSourceError, SiteValidationError
 from ._matrix import PathLeg, StreetPath, TravelMatrix, travel_matrix
 from ._network import default_cache_dir, load_network, sample_pbf_path
@@ -32,7 +42,12 @@ __all__ = [
     "TravelMatrix",
     "TruckProfile",
     "apply_profile",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "chinese_crs",
     "default_cache_dir",
+    "gcj02_to_bd09",
+    "gcj02_to_wgs84",
     "load_network",
     "parse_length_m",
     "parse_speed_kph",
@@ -40,6 +55,9 @@ __all__ = [
     "read_sites",
     "sample_pbf_path",
     "snap_sites",
+    "to_wgs84",
     "travel_matrix",
     "validate_sites",
+    "wgs84_to_bd09",
+    "wgs84_to_gcj02",
 ]
