@@ -412,7 +412,7 @@ def plan_day(
         _check_site_files(scenario)  # fail before the (possibly slow) network load
     started = time.perf_counter()
     if G is None:
-        G = geodata.load_network(scenario.network.source)
+        G = geodata.load_network(scenario.network.source, profile=scenario.truck)
     step("network", started)
     started = time.perf_counter()
     if sites is None:

@@ -20,6 +20,7 @@ import os
 import re
 import string
 import tomllib
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +50,8 @@ DEFAULT_MAX_ITERATIONS = 100
 ENGINES = ("ortools", "pyvrp", "auto")
 FACILITY_KINDS = ("landfill", "transfer")
 _OUTPUT_FIELDS = {"date", "name"}
+#: The time zone of a scenario that names none: shift and window times are then read as UTC.
+DEFAULT_TIMEZONE = "UTC"
 
 
 def parse_hhmm(value: Any) -> int | None:
@@ -68,6 +71,22 @@ def parse_hhmm(value: Any) -> int | None:
     if minutes > 59 or hours > 24 or (hours == 24 and minutes):
         return None
     return hours * 3600 + minutes * 60
+
+
+def _timezone_problem(value: Any, problems: list[str]) -> None:
+    if isinstance(value, str) and value.strip():
+        try:
+            zoneinfo.ZoneInfo(value)
+            return
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    import difflib
+
+    close = difflib.get_close_matches(str(value), sorted(zoneinfo.available_timezones()), n=1,
+                                    cutoff=0.85)
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    problems.append(f"timezone: got {value!r}; {hint}give an IANA time zone name, e.g. "
+                    "\"Asia/Shanghai\" or \"Europe/Helsinki\"")
 
 
 def _raise(problems: list[str]) -> None:
@@ -331,6 +350,13 @@ class Scenario:
         The day planned.
     closed_facilities
         Site ids of facilities closed that day (a what-if: a closed landfill).
+    timezone
+        IANA name of the city's time zone (``"Asia/Shanghai"``): every clock time of the
+        scenario and the site files (shifts, windows, opening hours) is local time there;
+        GPX files carry the same moments in UTC. Default ``"UTC"``.
+    truck
+        The ``geodata.TruckProfile`` deciding which streets the trucks may drive
+        (``[truck]``); ``None``: the default profile (a 26 t rear-loader).
     source
         The TOML file this came from (for messages).
 
@@ -354,6 +380,8 @@ class Scenario:
     output_folder: str = "out/{date}"
     date: dt.date = field(default_factory=dt.date.today)
     closed_facilities: tuple[str, ...] = ()
+    timezone: str = DEFAULT_TIMEZONE
+    truck: Any = None
     source: str = "<scenario>"
 
     def __post_init__(self) -> None:
@@ -380,6 +408,9 @@ class Scenario:
         if fields - _OUTPUT_FIELDS:
             problems.append(f"output.folder: got {self.output_folder!r}; only {{date}} and "
                             "{name} may be filled in")
+        _timezone_problem(self.timezone, problems)
+        if self.truck is not None and type(self.truck).__name__ != "TruckProfile":
+            problems.append(f"truck: got {self.truck!r}; give a geodata.TruckProfile or None")
         if problems:
             raise ScenarioError(self.source, problems)
 
@@ -470,11 +501,21 @@ def _is_strs(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(x, str) for x in v)
 
 
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, bool)
+
+
+def _is_speeds(v: Any) -> bool:
+    return isinstance(v, dict) and all(_is_num(x) for x in v.values())
+
+
 _TYPES: dict[str, tuple[_Check, str]] = {
     "str": (_is_str, "a string in double quotes"),
     "int": (_is_int, "a whole number"),
     "num": (_is_num, "a number"),
     "strs": (_is_strs, "a list of strings, e.g. [\"a\", \"b\"]"),
+    "bool": (_is_bool, "true or false"),
+    "speeds": (_is_speeds, "a table of km/h per highway class, e.g. { residential = 25 }"),
 }
 
 _SCHEMAS: dict[str, dict[str, str]] = {
@@ -490,11 +531,14 @@ _SCHEMAS: dict[str, dict[str, str]] = {
               "facilities": "strs"},
     "solver": {"engine": "str", "time_limit_s": "num", "seed": "int", "max_iterations": "int"},
     "output": {"folder": "str"},
+    "truck": {"height_m": "num", "width_m": "num", "weight_t": "num", "top_speed_kph": "num",
+              "allowed_highways": "strs", "fallback_speeds_kph": "speeds",
+              "default_speed_kph": "num", "exclude_parking_aisles": "bool"},
 }
 _REQUIRED = {"depots": ("id", "lon", "lat"), "facilities": ("id", "lon", "lat"),
              "fleet": ("name", "count", "capacity_t")}
-_TOP = {"name": "str", "date": "date", "closed_facilities": "strs",
-        **dict.fromkeys(("network", "sites", "solver", "output"), "table"),
+_TOP = {"name": "str", "date": "date", "closed_facilities": "strs", "timezone": "str",
+        **dict.fromkeys(("network", "sites", "solver", "output", "truck"), "table"),
         **dict.fromkeys(("depots", "facilities", "fleet"), "tables")}
 
 
@@ -568,6 +612,13 @@ class _Reader:
                 self.problems.append(f"name: got {data['name']!r}; give a string")
         if "date" in data:
             kwargs["date"] = self.date(data["date"])
+        if "timezone" in data:
+            before = len(self.problems)
+            _timezone_problem(data["timezone"], self.problems)
+            if len(self.problems) == before:
+                kwargs["timezone"] = data["timezone"]
+        if isinstance(data.get("truck"), dict):
+            kwargs["truck"] = self.truck(self.table("truck", data["truck"], "truck"))
         if "closed_facilities" in data:
             if _is_strs(data["closed_facilities"]):
                 kwargs["closed_facilities"] = tuple(data["closed_facilities"])
@@ -607,6 +658,18 @@ class _Reader:
             return Scenario(**kwargs)
         except ScenarioError as exc:
             raise ScenarioError(self.source, exc.problems) from None
+
+    def truck(self, kwargs: dict[str, Any]) -> Any:
+        import geodata
+        from geodata._profile import DEFAULT_SPEEDS_KPH
+
+        if "fallback_speeds_kph" in kwargs:  # class by class over the defaults
+            kwargs["fallback_speeds_kph"] = {**DEFAULT_SPEEDS_KPH, **kwargs["fallback_speeds_kph"]}
+        try:
+            return geodata.TruckProfile(**kwargs)
+        except geodata.GeodataError as exc:
+            self.problems.append(f"truck.{str(exc).removeprefix('TruckProfile.')}")
+        return None
 
     def date(self, value: Any) -> dt.date | None:
         if isinstance(value, dt.datetime):
