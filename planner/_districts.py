@@ -41,7 +41,15 @@ from planner._campaign_io import _write_csv, _write_text
 from planner._errors import ScenarioError
 from planner._pipeline import WORK_KINDS, DayResult, build_problem, write_day
 from planner._scenario import Scenario
-from planner._sweep import RowCallback, check_workers, day_row, gather, shared_inputs, solve_problem
+from planner._sweep import (
+    PLAN_FILE,
+    RowCallback,
+    check_workers,
+    day_row,
+    gather,
+    shared_inputs,
+    solve_problem,
+)
 
 __all__ = ["DistrictsResult", "assign_districts", "plan_districts", "share_fleet"]
 
@@ -231,6 +239,7 @@ def run_district(district: _District, scenario: Scenario, folder: Path, G: Any, 
         day = DayResult(scenario=sc, G=G, sites=sites[sites["site_id"].astype(str).isin(keep)],
                         snapped=sub, matrix=matrix, problem=problem, plan=plan)
         write_day(day, folder)
+        routing.save_plan(plan, folder / PLAN_FILE)
         row.update(day_row(day))
         piece.update(plan=plan, parts=(problem.stops, problem.facilities, problem.depots,
                                        problem.vehicles))

@@ -70,6 +70,8 @@ SWEEP_KEYS: dict[str, str] = {
 COLUMNS = ("status", "error", "trucks", "trucks_used", "km", "hours", "tonnes", "unassigned",
            "unassigned_t", "solve_s", "task_s", "folder")
 CAMPAIGN_COLUMNS = ("working_days", "lower_bound_days", "trips")
+#: The plan of a day variant, beside its maps (``routing.load_plan`` reads it).
+PLAN_FILE = "plan.json"
 # One solver per process even on a worker with several threads (see the module docstring).
 _SOLVE_LOCK = threading.Lock()
 RowCallback = Callable[[dict, int, int], None]
@@ -348,6 +350,7 @@ def run_day_variant(variant: Variant, scenario: Scenario, folder: Path, G: Any, 
         day = DayResult(scenario=scenario, G=G, sites=sites, snapped=snapped, matrix=matrix,
                         problem=problem, plan=plan)
         write_day(day, folder)
+        routing.save_plan(plan, folder / PLAN_FILE)
         row = _row(variant, scenario, folder, **day_row(day))
     except (ScenarioError, routing.RoutingError, routing.PlanViolation) as exc:
         logger.info("variant %s failed: %s", variant.label, exc)

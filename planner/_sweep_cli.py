@@ -117,13 +117,13 @@ def _configure_logging(args: argparse.Namespace) -> None:
 
 
 @contextlib.contextmanager
-def dask_client(address: str | None, *, tasks: int,
-                workers: int | None = None) -> Iterator[Any]:
+def dask_client(address: str | None, *, tasks: int, workers: int | None = None,
+                timeout: str = "10s") -> Iterator[Any]:
     """A client of the scheduler at ``address``, or of a new local cluster (closed after).
 
     The local cluster has ``workers`` processes (default: one per core, at most
     ``tasks``) of one thread each, not daemonic, so the ``auto`` engine may start its
-    engines as child processes.
+    engines as child processes. ``timeout``: how long to try to reach ``address``.
 
     Raises
     ------
@@ -141,7 +141,7 @@ def dask_client(address: str | None, *, tasks: int,
     logging.getLogger("distributed").setLevel(level.upper())
     if address:
         try:
-            client = Client(address, timeout="10s")
+            client = Client(address, timeout=timeout)
         except (OSError, ValueError) as exc:
             raise ScenarioError("--cluster", f"cannot reach a Dask scheduler at {address!r} "
                                 f"({exc}); start one with `dask scheduler` and workers with "
