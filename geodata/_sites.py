@@ -1,8 +1,16 @@
-"""Read and validate site files (depots, facilities, dead spots, bins).
+"""Read and validate site files (depots, facilities, dead spots, bins): the one gate.
 
 Accepted files: GeoJSON, GeoPackage (any vector file GDAL reads) and CSV. A CSV holds the
-coordinates in ``lon``/``lat`` (or ``longitude``/``latitude``; EPSG:4326 assumed) or in
-``x``/``y`` plus a CRS given as ``crs=`` or in a ``crs`` column.
+coordinates in ``lon``/``lat`` (or ``longitude``/``latitude``, ``lng``/``lat``; WGS-84
+unless a CRS says otherwise) or in ``x``/``y`` plus a CRS given as ``crs=`` or in a
+``crs`` column. Besides EPSG codes, a CRS may be ``"GCJ-02"`` (Amap/Gaode, Tencent) or
+``"BD-09"`` (Baidu): such points are converted to WGS-84 (see :mod:`geodata._crs`).
+CSV encodings (UTF-8 with or without BOM, GBK/GB18030, UTF-16) and delimiters (comma,
+semicolon with decimal commas, tab) are detected and logged; ``encoding=`` overrides.
+
+:func:`read_sites` is the only door: whatever a parser says about a file (an empty file,
+an unquoted comma in a name, an unknown encoding, a GeoPackage with several layers)
+becomes a :class:`SiteValidationError` naming the file, the row and the fix.
 
 Output schema of :func:`read_sites` (one row per site, input order kept, extra columns
 kept after these):
@@ -23,6 +31,7 @@ column             meaning
 ``priority``       int 1..5, 1 = most urgent (default 3)
 ``volume_m3``      float >= 0 or NaN
 ``source_geometry`` original geometry type (``"Point"``, ``"Polygon"``, ...)
+``stream``         str, the waste stream (default :data:`DEFAULT_STREAM`, ``"mixed"``)
 ``geometry``       Point, EPSG:4326 (polygons and lines become their
                    ``representative_point``)
 =================  ============================================================
@@ -43,11 +52,15 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry import Point
 
+from ._crs import chinese_crs, to_wgs84
 from ._errors import SiteValidationError
+from ._site_csv import decode_text, parse_csv
 
-__all__ = ["DEFAULT_SERVICE_MIN", "SITE_KINDS", "read_sites", "validate_sites"]
+__all__ = ["DEFAULT_SERVICE_MIN", "DEFAULT_STREAM", "SITE_KINDS", "read_sites",
+           "validate_sites"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,14 +69,24 @@ SITE_KINDS: tuple[str, ...] = ("depot", "landfill", "transfer", "dead_spot", "bi
 DEFAULT_SERVICE_MIN: Mapping[str, float] = {
     "depot": 0.0, "landfill": 15.0, "transfer": 15.0, "dead_spot": 20.0, "bin": 2.0,
 }  # fmt: skip
+#: The waste stream of a site with a blank ``stream``. The same literal as
+#: ``routing.DEFAULT_STREAM``: geodata imports nothing from routing.
+DEFAULT_STREAM = "mixed"
 _FACILITIES = {"depot", "landfill", "transfer"}
 _BASE_COLUMNS = ("site_id", "kind", "name", "tonnes", "service_min", "open", "close",
-                 "open_s", "close_s", "priority", "volume_m3", "source_geometry")  # fmt: skip
+                 "open_s", "close_s", "priority", "volume_m3", "source_geometry",
+                 "stream")  # fmt: skip
 _LON_LAT = (("lon", "lat"), ("longitude", "latitude"), ("lng", "lat"))
+_CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
+_CRS_HINT = ("give the CRS in a crs column, as crs= (the scenario's [sites] crs, "
+             "run_plan.py --sites-crs), e.g. 'EPSG:3067', 'GCJ-02' or 'BD-09'")
+#: A site this far from the others whose swapped coordinates lie among them is flagged.
+_SWAP_FAR_KM, _SWAP_NEAR_KM = 300.0, 50.0
 
 
 def read_sites(
-    path: str | os.PathLike[str], *, crs: Any = None, layer: str | None = None
+    path: str | os.PathLike[str], *, crs: Any = None, layer: str | None = None,
+    encoding: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Read a site file and return validated sites in EPSG:4326.
 
@@ -72,11 +95,16 @@ def read_sites(
     path
         GeoJSON, GeoPackage or CSV file. See the module docstring for columns.
     crs
-        CRS of CSV ``x``/``y`` columns (e.g. ``"EPSG:3067"``) when the file has no ``crs``
-        column. Ignored for ``lon``/``lat`` (EPSG:4326) and rejected for vector files
-        that carry their own CRS.
+        CRS of the coordinates when the file does not say: an EPSG code or anything
+        pyproj accepts (``"EPSG:3067"``), or ``"GCJ-02"`` / ``"BD-09"`` for points from
+        Chinese map apps (lon/lat degrees, converted to WGS-84). A ``crs`` column
+        overrides it row by row. A vector file that declares its own CRS accepts only
+        ``"GCJ-02"``/``"BD-09"`` here (its lon/lat are then taken as that system).
     layer
-        Layer of a multi-layer GeoPackage.
+        Layer of a multi-layer GeoPackage; required when the file has several.
+    encoding
+        Encoding of a CSV (a Python codec name such as ``"gb18030"``); ``None``: detect
+        UTF-8 (with or without BOM), UTF-16 or GBK/GB18030, and log which was used.
 
     Returns
     -------
@@ -86,7 +114,8 @@ def read_sites(
     Raises
     ------
     SiteValidationError
-        Listing every problem (file, row or ``site_id``, column, value, fix).
+        Listing every problem (file, row or ``site_id``, column, value, fix); also for
+        files no parser can read.
 
     Examples
     --------
@@ -97,77 +126,172 @@ def read_sites(
     """
     path = Path(path)
     source = str(path)
+    if path.is_dir():
+        raise SiteValidationError(source, ["is a folder, not a site file; give the file "
+                                           "inside it (GeoJSON, GeoPackage or CSV)"])
     if not path.is_file():
         raise SiteValidationError(source, [f"file {source!r} does not exist; check the path"])
-    if path.suffix.lower() in {".csv", ".txt"}:
-        gdf, problems = _frame_from_csv(path, crs)
-    else:
-        try:
-            gdf = gpd.read_file(path, layer=layer)
-        except Exception as exc:
-            raise SiteValidationError(
-                source, [f"cannot read {path.name}: {exc}; give GeoJSON, GeoPackage or CSV"]
-            ) from exc
-        problems = []
-        if crs is not None:
-            if gdf.crs is not None:
-                problems.append(f"crs={crs!r} given but the file declares {gdf.crs}; drop crs=")
-            else:
-                gdf = gdf.set_crs(crs)
+    try:
+        size = path.stat().st_size
+        data = path.read_bytes() if path.suffix.lower() in _CSV_SUFFIXES else b""
+    except OSError as exc:
+        raise SiteValidationError(source, [f"cannot read the file ({exc.strerror}); check "
+                                           "that it exists and you may read it"]) from None
+    if size == 0:
+        raise SiteValidationError(source, [
+            "the file is empty (0 bytes); export the sites again with a header row (e.g. "
+            "site_id,kind,tonnes,lon,lat) and one row per site"])
+    try:
+        if path.suffix.lower() in _CSV_SUFFIXES:
+            gdf, problems, how = _frame_from_csv(data, source, crs, encoding)
+        else:
+            gdf, problems, how = _frame_from_vector(path, crs, layer, encoding)
+    except SiteValidationError:
+        raise
+    except Exception as exc:  # the gate: no parser error reaches the user as a traceback
+        logger.debug("reading %s failed", source, exc_info=True)
+        raise SiteValidationError(source, [
+            f"cannot read the file ({type(exc).__name__}: {exc}); check that it is GeoJSON, "
+            "GeoPackage or CSV with a header row, and that its name ends in .geojson, "
+            ".gpkg or .csv"]) from None
+    if how:
+        logger.warning("%s: read as %s", source, how)
+        source = f"{source} (read as {how})"
     return validate_sites(gdf, source=source, _problems=problems)
 
 
-def _frame_from_csv(path: Path, crs: Any) -> tuple[gpd.GeoDataFrame, list[str]]:
-    df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
-    df.columns = [c.strip() for c in df.columns]
-    cols = set(df.columns)
+def _rows(mask: np.ndarray) -> str:
+    rows = [str(i + 1) for i in np.flatnonzero(mask)]
+    return ", ".join(rows[:10]) + (f" and {len(rows) - 10} more" if len(rows) > 10 else "")
+
+
+def _transform(geoms: np.ndarray, crs: Any) -> np.ndarray:
+    """Geometries with every coordinate taken from ``crs`` to WGS-84 lon/lat."""
+    def fn(xy: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_wgs84(xy[:, 0], xy[:, 1], crs))
+
+    return shapely.transform(geoms, fn)
+
+
+def _to_wgs84(geoms: np.ndarray, labels: pd.Series, file_crs: Any, *, degrees: bool
+              ) -> tuple[np.ndarray, list[str]]:  # fmt: skip
+    """Geometries in WGS-84 lon/lat, group by group of CRS label; problems per group.
+
+    ``labels`` holds each row's CRS (``None``: the file's own, else unknown); ``degrees``:
+    the coordinates come from lon/lat columns, so a projected CRS is a mistake.
+    """
+    from pyproj import CRS
+
+    out = geoms.copy()
     problems: list[str] = []
-    pair = next((p for p in _LON_LAT if set(p) <= cols), None)
-    if pair is not None:
-        if crs is not None and str(crs).upper() not in {"EPSG:4326", "4326"}:
-            problems.append(f"columns {pair} are lon/lat (EPSG:4326) but crs={crs!r} was given; "
-                            "use x/y columns for projected coordinates or drop crs=")  # fmt: skip
-        crs_values = pd.Series("EPSG:4326", index=df.index)
-    elif {"x", "y"} <= cols:
-        pair = ("x", "y")
-        if "crs" in cols and crs is None:
-            crs_values = df["crs"].str.strip().replace("", None)
-        else:
-            crs_values = pd.Series(crs, index=df.index, dtype=object)
-    else:
-        problems.append(f"missing coordinate columns: found {sorted(cols)}; add lon/lat "
-                        "(EPSG:4326) or x/y plus crs= or a crs column")  # fmt: skip
-        empty = gpd.GeoDataFrame(df, geometry=[None] * len(df), crs="EPSG:4326")
-        return empty, problems
-    xs = pd.to_numeric(df[pair[0]].str.strip(), errors="coerce")
-    ys = pd.to_numeric(df[pair[1]].str.strip(), errors="coerce")
-    geoms: list[Point | None] = [None] * len(df)
-    for i in range(len(df)):
-        raw = (df[pair[0]].iloc[i], df[pair[1]].iloc[i])
-        if math.isnan(xs.iloc[i]) or math.isnan(ys.iloc[i]):
-            problems.append(f"row {i + 1}, columns {pair[0]}/{pair[1]}: got {raw!r}; give "
-                            "numeric coordinates")  # fmt: skip
-        else:
-            geoms[i] = Point(xs.iloc[i], ys.iloc[i])
-    data = df.drop(columns=[c for c in (*pair, "crs") if c in df.columns])
-    parts = []
-    for value in pd.unique(crs_values.astype(object)):
-        missing = value is None or value is np.nan
-        mask = (crs_values.isna() if missing else crs_values == value).to_numpy()
-        part_geoms = [g for g, m in zip(geoms, mask, strict=True) if m]
-        part = gpd.GeoDataFrame(data[mask], geometry=part_geoms)
-        if missing:
-            parts.append(part)  # no CRS: validate_sites checks the numbers
+    geographic = file_crs is None or CRS.from_user_input(file_crs).equals(
+        "EPSG:4326", ignore_axis_order=True)
+    if file_crs is not None and not geographic:
+        out = _transform(out, file_crs)
+    for label in pd.unique(labels.dropna()):
+        mask = (labels == label).to_numpy()
+        rows = _rows(mask)
+        name = chinese_crs(label)
+        if name is not None:
+            if not geographic:
+                problems.append(f"rows {rows}, column crs: {name} coordinates are lon/lat "
+                                f"degrees but the file declares {file_crs}; give lon/lat or "
+                                "drop the crs")
+                continue
+            out[mask] = _transform(out[mask], name)
             continue
         try:
-            parts.append(part.set_crs(value).to_crs("EPSG:4326"))
-        except Exception as exc:  # pyproj raises several types
-            rows = ", ".join(str(i + 1) for i in np.flatnonzero(mask))
-            problems.append(f"rows {rows}, column crs: got {value!r} ({exc}); give a CRS such "
-                            "as 'EPSG:3067'")  # fmt: skip
-            parts.append(part)
-    gdf = pd.concat(parts).sort_index() if parts else gpd.GeoDataFrame(data, geometry=geoms)
-    return gpd.GeoDataFrame(gdf, geometry="geometry", crs=None), problems
+            crs = CRS.from_user_input(label)
+        except Exception as exc:  # pyproj raises CRSError and others
+            problems.append(f"rows {rows}, column crs: got {label!r} ({exc}); {_CRS_HINT}")
+            continue
+        if file_crs is not None:
+            if not crs.equals(file_crs):
+                problems.append(f"crs={label!r} given but the file declares {file_crs}; drop "
+                                "crs= (or give 'GCJ-02'/'BD-09' if its lon/lat come from a "
+                                "Chinese map)")
+            continue
+        if degrees and not crs.is_geographic:
+            problems.append(f"rows {rows}: columns lon/lat hold degrees but crs {label!r} is "
+                            "projected; put projected coordinates in x/y columns or drop the "
+                            "crs")
+            continue
+        out[mask] = _transform(out[mask], crs)
+    return out, problems
+
+
+def _crs_labels(df: pd.DataFrame, crs: Any, default: Any) -> pd.Series:
+    """Each row's CRS label: its ``crs`` cell, else ``crs=``, else ``default`` (or None)."""
+    fallback = crs if crs is not None else default
+    labels = pd.Series([fallback] * len(df), index=df.index, dtype=object)
+    if "crs" in df.columns:
+        cells = df["crs"].map(lambda v: None if _blank(v) else str(v).strip())
+        labels = cells.where(cells.notna(), labels)
+    return labels.where(labels.notna(), None)
+
+
+def _frame_from_vector(path: Path, crs: Any, layer: str | None, encoding: str | None
+                       ) -> tuple[gpd.GeoDataFrame, list[str], str]:  # fmt: skip
+    import pyogrio
+
+    layers = [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    if layer is None and len(layers) > 1:
+        raise SiteValidationError(str(path), [
+            f"the file has {len(layers)} layers ({', '.join(map(repr, layers))}); name the one "
+            "holding the sites: layer= (run_plan.py --layer, the scenario's [sites] layer)"])
+    if layer is not None and layer not in layers:
+        raise SiteValidationError(str(path), [
+            f"layer {layer!r} is not in the file; its layers: {', '.join(map(repr, layers))}"])
+    gdf = gpd.read_file(path, layer=layer if layer is not None else (layers or [None])[0],
+                        encoding=encoding)
+    if crs is not None and gdf.crs is not None and chinese_crs(crs) is None:
+        if not gdf.crs.equals(crs):
+            return gdf, [f"crs={crs!r} given but the file declares {gdf.crs}; drop crs= (or "
+                         "give 'GCJ-02'/'BD-09' if its lon/lat come from a Chinese map)"], ""
+        crs = None
+    labels = _crs_labels(pd.DataFrame(gdf.drop(columns=gdf.geometry.name)), crs, None)
+    geoms, problems = _to_wgs84(gdf.geometry.to_numpy(), labels, gdf.crs, degrees=False)
+    data = pd.DataFrame(gdf.drop(columns=[gdf.geometry.name]
+                                 + (["crs"] if "crs" in gdf.columns else [])))
+    return gpd.GeoDataFrame(data, geometry=list(geoms), crs=None), problems, ""
+
+
+def _frame_from_csv(data: bytes, source: str, crs: Any, encoding: str | None
+                    ) -> tuple[gpd.GeoDataFrame, list[str], str]:  # fmt: skip
+    try:
+        text, used = decode_text(data, encoding)
+    except ValueError as exc:
+        raise SiteValidationError(source, [str(exc)]) from None
+    table, problems = parse_csv(text, encoding=used)
+    how = "" if table.how == "UTF-8" else table.how
+    if problems:
+        raise SiteValidationError(f"{source} (read as {table.how})" if how else source,
+                                  problems)
+    df = table.frame
+    cols = set(df.columns)
+    pair = next((p for p in _LON_LAT if set(p) <= cols), None)
+    degrees = pair is not None
+    if pair is None and {"x", "y"} <= cols:
+        pair = ("x", "y")
+    if pair is None:
+        problems.append(f"missing coordinate columns: found {sorted(cols)}; add lon/lat "
+                        "(WGS-84 degrees) or x/y plus a CRS; " + _CRS_HINT)
+        empty = gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=None)
+        return empty, problems, how
+    xs = pd.to_numeric(df[pair[0]].str.strip(), errors="coerce").to_numpy(dtype=float)
+    ys = pd.to_numeric(df[pair[1]].str.strip(), errors="coerce").to_numpy(dtype=float)
+    bad = np.isnan(xs) | np.isnan(ys)
+    for i in np.flatnonzero(bad):
+        raw = (df[pair[0]].iloc[i], df[pair[1]].iloc[i])
+        problems.append(f"row {i + 1}, columns {pair[0]}/{pair[1]}: got {raw!r}; give "
+                        "numeric coordinates")  # fmt: skip
+    geoms = np.array([None if b else Point(x, y) for x, y, b in zip(xs, ys, bad, strict=True)],
+                     dtype=object)
+    labels = _crs_labels(df, crs, "EPSG:4326" if degrees else None)
+    geoms, crs_problems = _to_wgs84(geoms, labels, None, degrees=degrees)
+    data_cols = df.drop(columns=[c for c in (*pair, "crs") if c in df.columns])
+    frame = gpd.GeoDataFrame(data_cols, geometry=list(geoms), crs=None)
+    return frame, problems + crs_problems, how
 
 
 def _blank(value: Any) -> bool:
@@ -306,7 +430,10 @@ def validate_sites(
             value = 3.0
         priority.append(int(value))
 
+    streams = [DEFAULT_STREAM if _blank(v) else str(v).strip()
+               for v in (df["stream"] if "stream" in df.columns else [None] * n)]
     points, kinds_geom = _points(geoms, sites.crs, where, problems, n)
+    _swapped(points, where, problems)
     if problems:
         raise SiteValidationError(source, problems)
 
@@ -314,7 +441,8 @@ def validate_sites(
     extra = df.drop(columns=[c for c in df.columns if c in _BASE_COLUMNS])
     out = pd.DataFrame(
         {"site_id": ids, "kind": kinds, "name": names, "tonnes": tonnes, "service_min": service,
-         **times, "priority": priority, "volume_m3": volume, "source_geometry": kinds_geom}
+         **times, "priority": priority, "volume_m3": volume, "source_geometry": kinds_geom,
+         "stream": streams}
     )  # fmt: skip
     out = pd.concat([out, extra], axis=1)
     for col in ("open", "close"):
@@ -342,13 +470,44 @@ def _points(geoms: list[Any], crs: Any, where: Any, problems: list[str], n: int
             continue
         if abs(x) > 1000 and abs(y) > 1000:
             problems.append(f"{where(i)}, column geometry: got ({x:g}, {y:g}), projected "
-                            "coordinates but no CRS; pass crs='EPSG:....' (e.g. EPSG:3067) or "
-                            "add a crs column")  # fmt: skip
+                            f"coordinates but no CRS; {_CRS_HINT}")  # fmt: skip
         elif abs(y) > 90 and abs(x) <= 90:
             problems.append(f"{where(i)}, column geometry: latitude {y:g} is outside ±90 but "
-                            f"longitude {x:g} is a valid latitude; lat/lon look swapped: put "
+                            f"longitude {x:g} is a valid latitude; lon/lat look swapped: put "
                             "longitude in lon/x and latitude in lat/y")  # fmt: skip
         else:
             problems.append(f"{where(i)}, column geometry: got ({x:g}, {y:g}), out of range; "
                             "longitude must be within ±180 and latitude within ±90")  # fmt: skip
     return points, kinds
+
+
+def _km(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> np.ndarray:
+    """Great-circle distance in km (haversine, 6,371 km sphere)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = (np.sin((p2 - p1) / 2) ** 2
+         + np.cos(p1) * np.cos(p2) * np.sin(np.radians(np.subtract(lon2, lon1)) / 2) ** 2)
+    return 2 * 6371.0 * np.arcsin(np.sqrt(np.clip(a, 0, 1)))
+
+
+def _swapped(points: list[Point], where: Any, problems: list[str]) -> None:
+    """Flag sites far from the others whose swapped coordinates lie among them.
+
+    Both orders can be valid (60.17, 24.94 is a place too), so only the company a site
+    keeps tells: a site hundreds of km from the median of the file whose swap lands near
+    that median has its lon and lat the wrong way round.
+    """
+    ok = [i for i, p in enumerate(points)
+          if not p.is_empty and abs(p.x) <= 90 and abs(p.y) <= 90]
+    if len(ok) < 3:
+        return
+    xs = np.array([points[i].x for i in ok])
+    ys = np.array([points[i].y for i in ok])
+    mx, my = float(np.median(xs)), float(np.median(ys))
+    far = _km(xs, ys, mx, my)
+    swapped = _km(ys, xs, mx, my)
+    for k in np.flatnonzero((far > _SWAP_FAR_KM) & (swapped < _SWAP_NEAR_KM)):
+        i = ok[k]
+        problems.append(f"{where(i)}, column geometry: got ({xs[k]:g}, {ys[k]:g}), "
+                        f"{far[k]:,.0f} km from the other sites, but ({ys[k]:g}, {xs[k]:g}) "
+                        "lies among them: lon/lat look swapped; put longitude in lon/x and "
+                        "latitude in lat/y")  # fmt: skip

@@ -125,3 +125,51 @@ def test_chinese_crs_names():
     assert geodata.chinese_crs("BD-09") == "BD-09"
     assert geodata.chinese_crs("EPSG:4490") is None
     assert geodata.chinese_crs(4326) is None
+
+
+# -- site files in the Chinese systems --------------------------------------------------
+def heihe_sites() -> tuple[np.ndarray, np.ndarray]:
+    """Ten WGS-84 points around Aihui District, Heihe (the truth the app's points hide)."""
+    rng = np.random.default_rng(7)
+    return HEIHE[0] + rng.uniform(-0.05, 0.05, 10), HEIHE[1] + rng.uniform(-0.03, 0.03, 10)
+
+
+def write_csv(tmp_path, lon, lat, *, crs_column: str | None = None) -> str:
+    head = "site_id,kind,tonnes,lon,lat" + (",crs" if crs_column else "")
+    rows = [f"HH-{k},dead_spot,2,{x:.7f},{y:.7f}" + (f",{crs_column}" if crs_column else "")
+            for k, (x, y) in enumerate(zip(lon, lat, strict=True))]
+    path = tmp_path / "heihe.csv"
+    path.write_text("\n".join([head, *rows]) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_gcj02_csv_near_heihe_reads_to_wgs84_within_half_a_metre(tmp_path):
+    lon, lat = heihe_sites()
+    sites = geodata.read_sites(write_csv(tmp_path, *wgs84_to_gcj02(lon, lat),
+                                         crs_column="GCJ-02"))
+    assert sites.crs.to_epsg() == 4326
+    assert metres(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), lon, lat).max() < 0.5
+    # read as if it were WGS-84, the same file is hundreds of metres off
+    plain = geodata.read_sites(write_csv(tmp_path, *wgs84_to_gcj02(lon, lat)))
+    assert metres(plain.geometry.x.to_numpy(), plain.geometry.y.to_numpy(), lon, lat).min() > 300
+
+
+def test_bd09_given_as_crs_argument(tmp_path):
+    lon, lat = heihe_sites()
+    sites = geodata.read_sites(write_csv(tmp_path, *wgs84_to_bd09(lon, lat)), crs="BD-09")
+    assert metres(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), lon, lat).max() < 0.5
+    assert "crs" not in sites.columns
+
+
+def test_geojson_from_amap_with_crs_gcj02(tmp_path):
+    import json
+
+    lon, lat = heihe_sites()
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    features = [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]},
+                 "properties": {"site_id": f"HH-{k}", "kind": "dead_spot", "tonnes": 1}}
+                for k, (x, y) in enumerate(zip(glon.tolist(), glat.tolist(), strict=True))]
+    path = tmp_path / "heihe.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    sites = geodata.read_sites(path, crs="GCJ-02")
+    assert metres(sites.geometry.x.to_numpy(), sites.geometry.y.to_numpy(), lon, lat).max() < 0.5
