@@ -138,8 +138,13 @@ def assign_districts(sites: Any, *, by: str = "district",
         values = sites[by]
     else:
         values = _by_polygon(sites, by, Path(polygons))
-    return values.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
-                      or not str(v).strip() else str(v).strip())
+    return pd.Series([_name(v) for v in values], index=sites.index, dtype=object)
+
+
+def _name(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return str(value).strip() or None
 
 
 def _by_polygon(sites: Any, by: str, path: Path) -> pd.Series:
