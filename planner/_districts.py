@@ -41,15 +41,8 @@ from planner._campaign_io import _write_csv, _write_text
 from planner._errors import ScenarioError
 from planner._pipeline import WORK_KINDS, DayResult, build_problem, write_day
 from planner._scenario import Scenario
-from planner._sweep import (
-    PLAN_FILE,
-    RowCallback,
-    check_workers,
-    day_row,
-    gather,
-    shared_inputs,
-    solve_problem,
-)
+from planner._sweep import RowCallback, check_workers, gather, shared_inputs
+from planner._sweep_tasks import PLAN_FILE, day_row, solve_problem
 
 __all__ = ["DistrictsResult", "assign_districts", "plan_districts", "share_fleet"]
 

@@ -24,10 +24,8 @@ import io
 import itertools
 import json
 import logging
-import multiprocessing
 import os
 import re
-import threading
 import time
 import tomllib
 import uuid
@@ -38,11 +36,11 @@ from typing import Any
 
 import pandas as pd
 
-import routing
-from planner._campaign_io import CampaignRun, CampaignScenario, _write_csv, _write_text
+from planner._campaign_io import CampaignScenario, _write_csv, _write_text
 from planner._errors import ScenarioError
-from planner._pipeline import WORK_KINDS, DayResult, build_problem, load_sites, write_day
+from planner._pipeline import load_sites
 from planner._scenario import ENGINES, Scenario
+from planner._sweep_tasks import _failure, _text, run_campaign_variant, run_day_variant
 
 __all__ = [
     "SWEEP_KEYS",
@@ -70,10 +68,6 @@ SWEEP_KEYS: dict[str, str] = {
 COLUMNS = ("status", "error", "trucks", "trucks_used", "km", "hours", "tonnes", "unassigned",
            "unassigned_t", "solve_s", "task_s", "folder")
 CAMPAIGN_COLUMNS = ("working_days", "lower_bound_days", "trips")
-#: The plan of a day variant, beside its maps (``routing.load_plan`` reads it).
-PLAN_FILE = "plan.json"
-# One solver per process even on a worker with several threads (see the module docstring).
-_SOLVE_LOCK = threading.Lock()
 RowCallback = Callable[[dict, int, int], None]
 
 
@@ -114,12 +108,6 @@ class Variant:
         """The variant's plan folder name, e.g. ``01-trucks-3-closed-none``."""
         slug = "-".join(f"{k}-{_text(v)}" for k, v in self.changes) or "base"
         return f"{self.number:02d}-" + re.sub(r"[^A-Za-z0-9._+-]+", "_", slug)[:80]
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, tuple | list):
-        return "+".join(map(str, value)) or "none"
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _value(key: str, raw: Any, where: str, problems: list[str]) -> Any:
@@ -287,140 +275,6 @@ class SweepResult:
     def table(self) -> pd.DataFrame:
         """The rows as a table."""
         return pd.DataFrame(list(self.rows))
-
-
-# -- tasks (run on the workers; pure functions of their arguments) -----------------------
-def _row(variant: Variant, scenario: Scenario, folder: Path | str, **values: Any) -> dict:
-    row = {k: _text(v) if k == "closed" else v for k, v in variant.changes}
-    row.update(variant=variant.number, label=variant.label, status="planned", error="",
-               trucks=scenario.num_trucks, folder=str(folder))
-    row.update(values)
-    return row
-
-
-def _failure(variant: Variant, scenario: Scenario, exc: BaseException) -> dict:
-    message = str(exc).strip() or type(exc).__name__
-    return _row(variant, scenario, "", status="failed",
-                error=f"{type(exc).__name__}: {message}")
-
-
-def _check_engine(engine: str) -> None:
-    if engine == "auto" and multiprocessing.current_process().daemon:
-        raise ScenarioError("<sweep>", "engine auto runs both engines as child processes, "
-                            "which a daemonic Dask worker may not start; start the workers "
-                            "with DASK_DISTRIBUTED__WORKER__DAEMON=False")
-
-
-def solve_problem(scenario: Scenario, problem: routing.Problem,
-                  left_out: Sequence[routing.Unassigned]) -> routing.Plan:
-    """Solve as ``plan_day`` does, one model per process; ``left_out`` joins unassigned."""
-    solver = scenario.solver
-    _check_engine(solver.engine)
-    if problem.stops:
-        with _SOLVE_LOCK:
-            plan = routing.solve(problem, engine=solver.engine, time_limit=solver.time_limit_s,
-                                 seed=solver.seed, max_iterations=solver.max_iterations)
-    else:
-        plan = routing.Plan(routes=(), unassigned=(), engine=solver.engine, seed=solver.seed)
-    return dataclasses.replace(plan, unassigned=tuple(left_out) + tuple(plan.unassigned))
-
-
-def day_row(day: DayResult) -> dict:
-    """The numbers of a planned day as sweep columns (km, hours, tonnes, unassigned...)."""
-    plan = day.plan
-    work = day.unassigned_work
-    row = {"trucks_used": plan.trucks_used, "km": round(plan.distance_km, 3),
-           "hours": round(plan.duration_h, 3), "tonnes": round(plan.tonnes, 3),
-           "unassigned": len(work), "unassigned_t": round(sum(u.load_t for u in work), 3),
-           "solve_s": round(plan.solve_seconds, 3)}
-    search = plan.meta.get("search")
-    if search is not None:
-        row["search"] = search
-    return row
-
-
-def run_day_variant(variant: Variant, scenario: Scenario, folder: Path, G: Any, sites: Any,
-                    snapped: Any, matrix: Any) -> dict:
-    """Plan one variant's day and write its folder; the row, or the error as a row."""
-    started = time.perf_counter()
-    try:
-        problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name,
-                                          closed_facilities=scenario.closed_facilities)
-        plan = solve_problem(scenario, problem, left_out)
-        day = DayResult(scenario=scenario, G=G, sites=sites, snapped=snapped, matrix=matrix,
-                        problem=problem, plan=plan)
-        write_day(day, folder)
-        routing.save_plan(plan, folder / PLAN_FILE)
-        row = _row(variant, scenario, folder, **day_row(day))
-    except (ScenarioError, routing.RoutingError, routing.PlanViolation) as exc:
-        logger.info("variant %s failed: %s", variant.label, exc)
-        row = _failure(variant, scenario, exc)
-    row["task_s"] = round(time.perf_counter() - started, 3)
-    return row
-
-
-def run_campaign_variant(variant: Variant, spec: CampaignScenario, folder: Path, maps: str,
-                         G: Any, snapped: Any, matrix: Any) -> dict:
-    """Plan one variant's campaign and write its folder; the row, or the error as a row."""
-    from planner._campaign import plan_campaign
-    from planner._campaign_io import write_campaign
-
-    started = time.perf_counter()
-    scenario = spec.scenario
-    try:
-        closed = set(scenario.closed_facilities)
-        problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name,
-                                          closed_facilities=closed)
-        rows = {str(r["site_id"]): r for r in snapped.to_dict("records")}
-        dumps = _dumps(spec, problem, rows)
-        calendar = dataclasses.replace(spec.calendar, closures=tuple(
-            c for c in spec.calendar.closures if c[1] not in closed))
-        campaign = plan_campaign(problem.with_changes(stops=()), dumps, calendar,
-                                 max_days=spec.max_days)
-        lost = tuple(u for u in left_out if rows.get(u.site_id, {}).get("kind") in WORK_KINDS)
-        campaign = dataclasses.replace(campaign, unassigned=lost + campaign.unassigned)
-        write_campaign(CampaignRun(spec, campaign, G, snapped, matrix), folder, maps=maps)
-        days = [d for d in campaign.days if d.plan is not None]
-        row = _row(variant, scenario, folder,
-                   trucks_used=max((d.trucks_used for d in days), default=0),
-                   km=round(campaign.distance_km, 3),
-                   hours=round(sum(d.plan.duration_h for d in days), 3),
-                   tonnes=round(campaign.tonnes, 3),
-                   unassigned=len({u.site_id for u in campaign.unassigned}),
-                   unassigned_t=round(sum(u.load_t for u in campaign.unassigned), 3),
-                   solve_s=campaign.solve_seconds, working_days=campaign.working_days,
-                   lower_bound_days=campaign.bound.whole_days, trips=campaign.trips)
-    except (ScenarioError, routing.RoutingError, routing.PlanViolation) as exc:
-        logger.info("variant %s failed: %s", variant.label, exc)
-        row = _failure(variant, scenario, exc)
-    row["task_s"] = round(time.perf_counter() - started, 3)
-    return row
-
-
-def _dumps(spec: CampaignScenario, problem: routing.Problem, rows: Mapping[str, Any]) -> list:
-    """The campaign's dumps: the problem's stops with their loading rates."""
-    from planner._campaign import CampaignError, Dump
-
-    rates = {sid: (lm, ld) for sid, lm, ld in spec.rates}
-    unknown = sorted(set(rates) - set(rows))
-    if unknown:
-        raise CampaignError(spec.scenario.source, f"campaign.dumps: unknown site id(s) {unknown}")
-    dumps = []
-    for stop in problem.stops:
-        row = rows[stop.site_id]
-        load_min, loaders = rates.get(stop.site_id, (_number(row, "load_min", spec.load_min),
-                                                     _number(row, "loaders", spec.loaders)))
-        dumps.append(Dump(stop.site_id, stop.location, stop.load_t, load_min=float(load_min),
-                          loaders=int(loaders), priority=stop.priority, window=stop.window))
-    return dumps
-
-
-def _number(row: Mapping[str, Any], column: str, default: float) -> float:
-    try:
-        value = float(row.get(column))
-    except (TypeError, ValueError):
-        return default
-    return value if value == value else default  # NaN: the campaign's default
 
 
 # -- the driver (runs in the caller's process) ----------------------------------------
