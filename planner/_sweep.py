@@ -260,12 +260,15 @@ class SweepResult:
         Wall-clock time of the whole sweep (s), shared inputs included.
     workers
         Dask workers that took part (0: run in this process).
+    mode
+        ``"day"`` or ``"campaign"``.
     """
 
     rows: tuple[dict, ...]
     files: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     workers: int = 0
+    mode: str = "day"
 
     @property
     def failed(self) -> tuple[dict, ...]:
@@ -273,8 +276,9 @@ class SweepResult:
         return tuple(r for r in self.rows if r["status"] != "planned")
 
     def table(self) -> pd.DataFrame:
-        """The rows as a table."""
-        return pd.DataFrame(list(self.rows))
+        """The rows as a table, with the columns of ``sweep.csv`` (also if all failed)."""
+        return pd.DataFrame(list(self.rows),
+                            columns=columns(self.rows, campaign=self.mode == "campaign"))
 
 
 # -- the driver (runs in the caller's process) ----------------------------------------
@@ -446,7 +450,7 @@ def sweep(
                               "variations": _jsonable(variations)})
     files.update({Path(r["folder"]).name: Path(r["folder"]) for r in ordered
                   if r["status"] == "planned"})
-    return SweepResult(ordered, files, seconds, workers)
+    return SweepResult(ordered, files, seconds, workers, "campaign" if spec else "day")
 
 
 def _jsonable(value: Any) -> Any:
@@ -454,12 +458,19 @@ def _jsonable(value: Any) -> Any:
 
 
 # -- outputs ---------------------------------------------------------------------------
+def columns(rows: Sequence[dict], *, campaign: bool) -> list[str]:
+    """The columns of ``sweep.csv``: the variant, the keys varied, then the numbers."""
+    keys = [k for k in SWEEP_KEYS if any(k in r for r in rows)]
+    numbers = [c for c in (*COLUMNS, *(CAMPAIGN_COLUMNS if campaign else ())) if c not in keys]
+    return ["variant", *keys, *numbers]
+
+
 def write_sweep(rows: Sequence[dict], out: Path, *, name: str, campaign: bool,
                 meta: Mapping[str, Any]) -> dict[str, Path]:
     """Write ``sweep.csv``, ``sweep.json`` and the chart ``sweep.png`` (atomically)."""
     keys = [k for k in SWEEP_KEYS if any(k in r for r in rows)]
-    columns = ["variant", *keys, *COLUMNS, *(CAMPAIGN_COLUMNS if campaign else ())]
-    flat = [{c: _csv_value(r.get(c, "")) for c in columns} for r in rows]
+    flat = [{c: _csv_value(r.get(c, "")) for c in columns(rows, campaign=campaign)}
+            for r in rows]
     files = {"sweep.csv": _write_csv(out / "sweep.csv", flat)}
     doc = {"name": name, "mode": "campaign" if campaign else "day", **meta,
            "rows": list(rows)}
@@ -479,6 +490,7 @@ def write_chart(rows: Sequence[dict], path: Path, *, name: str, keys: Sequence[s
     """Km and unassigned against trucks, a line per combination of the other variations."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     panels = [("km", "km driven"), ("unassigned_t" if campaign else "unassigned",
                                     "tonnes left" if campaign else "sites unassigned")]
@@ -499,6 +511,7 @@ def write_chart(rows: Sequence[dict], path: Path, *, name: str, keys: Sequence[s
             ax.plot([r["trucks"] for r in group], [r[column] for r in group], marker="o",
                     label=label)
         ax.set_xlabel("trucks")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.grid(alpha=0.3)
     if len(groups) > 1:

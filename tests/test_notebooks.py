@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-NAMES = ["01_daily_plan.ipynb", "02_scenarios.ipynb"]
+NAMES = ["01_daily_plan.ipynb", "02_scenarios.ipynb",
+         "04_sweep.ipynb"]  # 04: a sweep on a two-worker LocalCluster
 
 
 @pytest.mark.parametrize("name", NAMES)
