@@ -22,6 +22,14 @@ from maps._exports import (
 )
 from maps._offline import render_html
 from maps._overview import overview_map
+from maps._writer import (
+    check_output_dir,
+    csv_text,
+    link_copy,
+    plan_entries,
+    staged_folder,
+    write_file,
+)
 
 __all__ = [
     "MapsError",
@@ -29,15 +37,21 @@ __all__ = [
     "PlanContext",
     "Step",
     "build_context",
+    "check_output_dir",
+    "csv_text",
     "directions",
     "dispatch_rows",
     "driver_map",
     "gpx_track",
+    "link_copy",
     "overview_map",
+    "plan_entries",
     "render_html",
     "route_sheet_rows",
     "routes_geojson",
+    "staged_folder",
     "stops_geojson",
     "summary",
+    "write_file",
     "write_outputs",
 ]

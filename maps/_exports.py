@@ -1,24 +1,17 @@
 """Files for people and other programs: GeoJSON, CSV route sheets, GPX, summary.json.
 
 ``write_outputs`` renders everything into a staging folder next to ``out_dir`` and then
-swaps it into place, so a crash never leaves a half-written folder; each file is also
-written through a temporary name and ``os.replace``.
+swaps it into place with one rename (``maps._writer``), so a crash never leaves a
+half-written folder and nothing the writer did not write is deleted.
 """
 
 from __future__ import annotations
 
-import contextlib
-import csv
-import ctypes
 import datetime as dt
-import io
 import json
 import logging
 import os
 import re
-import shutil
-import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +22,7 @@ from maps._driver import render_driver, visit_title
 from maps._offline import render_html
 from maps._overview import render_overview
 from maps._style import hhmm
+from maps._writer import csv_text, exchange, staged_folder, swap_into_place, write_file
 
 __all__ = [
     "SHEET_COLUMNS",
@@ -198,11 +192,8 @@ def dispatch_rows(ctx: PlanContext) -> list[dict[str, Any]]:
 
 
 def _csv_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    # a UTF-8 BOM for Excel, formula-like text cells quoted: see maps._writer.csv_text
+    return csv_text(rows, columns)
 
 
 def _day(ctx: PlanContext) -> dt.datetime | None:
@@ -280,48 +271,20 @@ def summary(ctx: PlanContext, files: list[str] | tuple[str, ...] = ()) -> dict[s
 
 # -- atomic writing -------------------------------------------------------------------
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write a file through a temporary name in the same folder and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    mode = "wb" if isinstance(data, bytes) else "w"
-    try:
-        with open(tmp, mode, **({} if mode == "wb" else {"encoding": "utf-8", "newline": ""})) as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    """Write a file through a temporary name in the same folder and ``os.replace``.
+
+    Every output file gets the same mode (``maps._writer.file_mode``, 0644 with umask 022).
+    """
+    write_file(path, data)
 
 
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths with Linux ``renameat2(RENAME_EXCHANGE)``; False if unsupported."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    res = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return res == 0
+    return exchange(a, b)
 
 
 def _swap_into_place(stage: Path, out_dir: Path) -> None:
-    if not out_dir.exists():
-        os.rename(stage, out_dir)
-        return
-    if _exchange(stage, out_dir):  # stage now holds the old folder
-        shutil.rmtree(stage, ignore_errors=True)
-        return
-    old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
-    os.rename(out_dir, old)
-    try:
-        os.rename(stage, out_dir)
-    except BaseException:
-        os.rename(old, out_dir)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    swap_into_place(stage, out_dir)
 
 
 def _render_all(ctx: PlanContext, stage: Path) -> list[str]:
@@ -347,7 +310,7 @@ def _render_all(ctx: PlanContext, stage: Path) -> list[str]:
 
 def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
                   out_dir: str | os.PathLike[str], date: Any = None,
-                  title: str | None = None) -> dict[str, Path]:
+                  title: str | None = None, force: bool = False) -> dict[str, Path]:
     """Write the day's maps, sheets, tracks and summary into ``out_dir``, atomically.
 
     Parameters
@@ -364,11 +327,14 @@ def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
     matrix
         The ``geodata.TravelMatrix``; ``matrix.path(a, b)`` gives the street geometry.
     out_dir
-        The folder to (re)create. Its previous content is replaced as a whole.
+        The folder to (re)create: new, empty, or a previous plan (replaced as a whole, in
+        one rename). A folder holding other files is refused unless ``force``.
     date
         The day (``datetime.date`` or ISO string); default today.
     title
         Heading of the overview; default ``"Sanitation routes"``.
+    force
+        Write into a folder that holds files that are not a plan; they are kept.
 
     Returns
     -------
@@ -380,7 +346,9 @@ def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
     Raises
     ------
     MapsError
-        If a visit's site is not in ``snapped`` or its location is not in the matrix.
+        If a visit's site is not in ``snapped`` or its location is not in the matrix, or
+        ``out_dir`` may not be replaced (a file, a mount point, the working folder, not
+        writable, or holding other files without ``force``): checked before rendering.
 
     Examples
     --------
@@ -390,18 +358,9 @@ def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
     ['dispatch.csv', 'index.html']
     """
     out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    ctx = build_context(plan, problem=problem, G=G, snapped=snapped, matrix=matrix, date=date,
-                        title=title)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".staging", dir=out.parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(stage, 0o777 & ~umask)
+    with staged_folder(out, force=force) as stage:  # checks out_dir before any work
+        ctx = build_context(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
+                            date=date, title=title)
         names = _render_all(ctx, stage)
-        _swap_into_place(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
     logger.info("wrote %d files to %s", len(names), out)
     return {name: out / name for name in names}

@@ -30,7 +30,6 @@ used (the loading rate is).
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
 import datetime as dt
 import io
@@ -38,9 +37,7 @@ import json
 import logging
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -226,7 +223,11 @@ def read_progress(path: str | os.PathLike[str]) -> tuple[dict[str, float], list[
     path = Path(path)
     if not path.is_file():
         raise CampaignError(str(path), "progress file does not exist; check the path")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise CampaignError(str(path), f"cannot read the CSV ({exc}); give a UTF-8 CSV with "
+                            "a header row: site_id,tonnes_cleared") from None
     df.columns = [c.strip() for c in df.columns]
     column = next((c for c in ("tonnes_cleared", "tonnes") if c in df.columns), None)
     if "site_id" not in df.columns or column is None:
@@ -363,26 +364,38 @@ def _add_reports(sites: Any, reports: Any) -> Any:
 
 # -- outputs --------------------------------------------------------------------------
 def write_campaign(run: CampaignRun, out_dir: str | os.PathLike[str] | None = None, *,
-                   maps: str | None = None) -> dict[str, Path]:
+                   maps: str | None = None, force: bool = False) -> dict[str, Path]:
     """Write the campaign: per-day folders, summary CSV/JSON, per-site CSV, chart.
+
+    The whole folder is staged beside ``out_dir`` and swapped in with one rename
+    (``maps.staged_folder``): a killed re-plan leaves the previous campaign as it was,
+    never new day folders beside an old summary.
 
     Parameters
     ----------
     run
         From ``run_campaign``.
     out_dir
-        The folder; ``None``: the scenario's output folder.
+        The folder: new, empty or a previous campaign of ours; ``None``: the scenario's
+        output folder.
     maps
         Per-day folders (maps, sheets, GPX via ``maps.write_outputs``) for ``"all"``
         days, the ``"first"`` only, or ``"none"``; ``None``: the scenario's choice.
         Day folders of earlier runs dated before the first planned day are kept
         (finished work); later ones are replaced.
+    force
+        Write into a folder holding files that are not a campaign of ours (they are kept).
 
     Returns
     -------
     dict of str to Path
         ``summary.csv``, ``summary.json``, ``sites.csv``, ``remaining.png`` and
         ``day-NN-YYYY-MM-DD`` folders.
+
+    Raises
+    ------
+    maps.MapsError
+        ``out_dir`` may not be replaced (a file, read-only, holding other files...).
     """
     import maps as maps_pkg
 
@@ -391,36 +404,50 @@ def write_campaign(run: CampaignRun, out_dir: str | os.PathLike[str] | None = No
     if choice not in MAP_CHOICES:
         raise CampaignError("<campaign>", f"maps: got {choice!r}; use {', '.join(MAP_CHOICES)}")
     out = Path(out_dir) if out_dir is not None else _output_dir(run.spec)
-    out.mkdir(parents=True, exist_ok=True)
-    written: dict[str, Path] = {}
     first = campaign.days[0].date if campaign.days else run.spec.calendar.start
-    for old in out.glob("day-*"):
-        try:
-            if old.is_dir() and dt.date.fromisoformat(old.name[-10:]) >= first:
-                shutil.rmtree(old)
-        except ValueError:
-            continue
-    for day in campaign.days:
-        if day.plan is None or choice == "none" or (choice == "first" and day.number > 1):
-            continue
-        name = f"day-{day.number:02d}-{day.date.isoformat()}"
-        maps_pkg.write_outputs(day.plan, problem=day.problem, G=run.G, snapped=run.snapped,
-                               matrix=run.matrix, out_dir=out / name, date=day.date,
-                               title=f"{run.spec.scenario.name} — day {day.number}, "
-                                     f"{day.date.isoformat()}")
-        written[name] = out / name
-    summary = campaign.summary()
-    summary["name"] = run.spec.scenario.name
-    summary["done"] = list(run.history)
-    rows = [{"day": "", "status": "done", **h} for h in run.history]
-    day_rows = [{"status": "planned", **Campaign.day_row(d)} for d in campaign.days]
-    written["summary.csv"] = _write_csv(out / "summary.csv", rows + day_rows)
-    written["sites.csv"] = _write_csv(out / "sites.csv", summary["sites"])
-    written["summary.json"] = _write_text(out / "summary.json",
-                                          json.dumps(summary, indent=2, default=str))
-    written["remaining.png"] = _write_chart(out / "remaining.png", campaign,
-                                            run.spec.scenario.name)
-    return written
+    names: list[str] = []
+    new_days: list[str] = []
+    with maps_pkg.staged_folder(out, force=force, label="campaign folder") as stage:
+        for name in _finished_days(out, first):
+            maps_pkg.link_copy(out / name, stage / name)
+            names.append(name)
+        for day in campaign.days:
+            if day.plan is None or choice == "none" or (choice == "first" and day.number > 1):
+                continue
+            name = f"day-{day.number:02d}-{day.date.isoformat()}"
+            maps_pkg.write_outputs(day.plan, problem=day.problem, G=run.G, snapped=run.snapped,
+                                   matrix=run.matrix, out_dir=stage / name, date=day.date,
+                                   title=f"{run.spec.scenario.name} — day {day.number}, "
+                                         f"{day.date.isoformat()}")
+            names.append(name)
+            new_days.append(name)
+        files = ["summary.csv", "sites.csv", "summary.json", "remaining.png"]
+        summary = campaign.summary()
+        summary["name"] = run.spec.scenario.name
+        summary["done"] = list(run.history)
+        summary["files"] = sorted(names + files)  # what is ours when re-planning here
+        rows = [{"day": "", "status": "done", **h} for h in run.history]
+        day_rows = [{"status": "planned", **Campaign.day_row(d)} for d in campaign.days]
+        _write_csv(stage / "summary.csv", rows + day_rows)
+        _write_csv(stage / "sites.csv", summary["sites"])
+        _write_text(stage / "summary.json", json.dumps(summary, indent=2, default=str))
+        _write_chart(stage / "remaining.png", campaign, run.spec.scenario.name)
+    return {name: out / name for name in [*new_days, *files]}
+
+
+def _finished_days(out: Path, first: dt.date) -> list[str]:
+    """Day folders of a previous campaign in ``out`` dated before ``first`` (kept)."""
+    import maps as maps_pkg
+
+    kept = []
+    for name in sorted(maps_pkg.plan_entries(out) or ()):
+        if name.startswith("day-") and (out / name).is_dir():
+            try:
+                if dt.date.fromisoformat(name[-10:]) < first:
+                    kept.append(name)
+            except ValueError:
+                continue
+    return kept
 
 
 def _output_dir(spec: CampaignScenario) -> Path:
@@ -429,28 +456,20 @@ def _output_dir(spec: CampaignScenario) -> Path:
 
 
 def _write_text(path: Path, text: str | bytes) -> Path:
-    mode = "wb" if isinstance(text, bytes) else "w"
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, mode, **({} if mode == "wb" else {"encoding": "utf-8",
-                                                              "newline": ""})) as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """One file, atomically, with the mode of every output (``maps.write_file``)."""
+    import maps as maps_pkg
+
+    return maps_pkg.write_file(path, text)
 
 
 def _write_csv(path: Path, rows: list[dict]) -> Path:
+    """A CSV of the rows' keys in order of appearance (UTF-8 BOM, formulas quoted)."""
+    import maps as maps_pkg
+
     fields: list[str] = []
     for row in rows:
         fields += [k for k in row if k not in fields]
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=fields or ["day"], lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return _write_text(path, buf.getvalue())
+    return _write_text(path, maps_pkg.csv_text(rows, fields or ["day"]))
 
 
 def remaining_table(campaign: Campaign) -> pd.DataFrame:
@@ -507,14 +526,20 @@ def campaign_main(argv: Sequence[str] | None = None) -> int:
                         "or date,site_id,tonnes")
     parser.add_argument("--add", help="site file of newly reported dumps")
     parser.add_argument("--out", help="output folder (default: the scenario's)")
+    parser.add_argument("--force", action="store_true",
+                        help="write into a folder that holds other files (they are kept)")
     parser.add_argument("--maps", choices=MAP_CHOICES, help="per-day folders (default all)")
     parser.add_argument("--strict", action="store_true",
                         help="exit 3 if some backlog is left unassigned")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each day")
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2): argparse printed it
+        return int(exc.code or 0)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     from geodata import GeodataError
+    from maps import MapsError, check_output_dir
     from planner._errors import ScenarioError
     from routing import RoutingError
 
@@ -522,11 +547,14 @@ def campaign_main(argv: Sequence[str] | None = None) -> int:
         spec = CampaignScenario.from_file(args.scenario)
         if args.trucks is not None:
             spec = with_trucks(spec, args.trucks)
+        # the output location is checked before any work (a read-only --out, a file...)
+        check_output_dir(Path(args.out) if args.out else _output_dir(spec), force=args.force,
+                         label="--out" if args.out else "output.folder")
         cleared, history = read_progress(args.progress) if args.progress else ({}, [])
         run = run_campaign(spec, cleared=cleared, history=history, add=args.add,
                            start=args.start_date)
-        written = write_campaign(run, args.out, maps=args.maps)
-    except (ScenarioError, GeodataError, RoutingError) as exc:
+        written = write_campaign(run, args.out, maps=args.maps, force=args.force)
+    except (ScenarioError, GeodataError, RoutingError, MapsError) as exc:
         print(f"run_plan campaign: error: {exc}", file=sys.stderr)
         return 2
     print(format_summary(run.campaign))

@@ -59,7 +59,7 @@ def test_stops_cover_every_site(files, snapped):
 
 
 def test_route_sheet_columns_and_rows(files):
-    with open(files["sheet-T1.csv"], newline="", encoding="utf-8") as f:
+    with open(files["sheet-T1.csv"], newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert tuple(rows[0]) == SHEET_COLUMNS
     assert [r["label"] for r in rows] == ["D", "1", "2", "U1", "3", "U2", "D"]
@@ -68,7 +68,7 @@ def test_route_sheet_columns_and_rows(files):
 
 
 def test_dispatch_sheet_lists_trucks_and_unassigned(files):
-    with open(files["dispatch.csv"], newline="", encoding="utf-8") as f:
+    with open(files["dispatch.csv"], newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert tuple(rows[0]) == ("truck", *SHEET_COLUMNS)
     assert {r["truck"] for r in rows} == {"T1", "T2", ""}
@@ -102,19 +102,35 @@ def test_summary_json(files):
 
 def test_rewrite_replaces_the_folder_whole(plan, problem, G, snapped, matrix, tmp_path):
     out = tmp_path / "day"
-    out.mkdir()
-    (out / "stale.txt").write_text("from yesterday")
-    maps.write_outputs(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
-                       out_dir=out, date="2024-05-01")
-    assert {p.name for p in out.iterdir()} == EXPECTED
+    args = dict(plan=plan, problem=problem, G=G, snapped=snapped, matrix=matrix, out_dir=out,
+                date="2024-05-01")
+    maps.write_outputs(**args)
+    (out / "truck-T9.html").write_text("yesterday's truck")  # a page of an earlier plan
+    maps.write_outputs(**args)
+    assert {p.name for p in out.iterdir()} == EXPECTED  # the old page went with its plan
     assert [p.name for p in tmp_path.iterdir()] == ["day"]
+
+
+def test_a_folder_with_other_files_is_refused_unless_forced(plan, problem, G, snapped, matrix,
+                                                           tmp_path):
+    # issue 11: --out on a folder deleted the user's important.txt beside the plan
+    out = tmp_path / "day"
+    out.mkdir()
+    (out / "important.txt").write_text("keep me")
+    args = dict(plan=plan, problem=problem, G=G, snapped=snapped, matrix=matrix, out_dir=out)
+    with pytest.raises(maps.MapsError, match=r"not a plan of ours \(important.txt\)"):
+        maps.write_outputs(**args)
+    assert [p.name for p in out.iterdir()] == ["important.txt"]
+    maps.write_outputs(**args, force=True)
+    assert {p.name for p in out.iterdir()} == EXPECTED | {"important.txt"}
+    assert (out / "important.txt").read_text() == "keep me"
 
 
 def test_a_crash_leaves_the_old_folder_untouched(plan, problem, G, snapped, matrix, tmp_path,
                                                  monkeypatch):
     out = tmp_path / "day"
-    out.mkdir()
-    (out / "index.html").write_text("old")
+    maps.write_outputs(plan, problem=problem, G=G, snapped=snapped, matrix=matrix, out_dir=out)
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -123,8 +139,7 @@ def test_a_crash_leaves_the_old_folder_untouched(plan, problem, G, snapped, matr
     with pytest.raises(RuntimeError, match="disk on fire"):
         maps.write_outputs(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
                            out_dir=out)
-    assert [p.name for p in out.iterdir()] == ["index.html"]
-    assert (out / "index.html").read_text() == "old"
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
     assert [p.name for p in tmp_path.iterdir()] == ["day"]  # staging folder removed
 
 
