@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="console map tiles, a {z}/{x}/{y} URL template, or 'none' (offline)")
     p.add_argument("--worker-grace", type=float, default=600.0, metavar="S",
                    help="seconds a worker may take beyond the solver time limit (default 600)")
+    p.add_argument("--worker-nice", type=int, default=10, metavar="N",
+                   help="lower the workers' CPU priority by N (0..19, default 10) so a solve "
+                   "does not slow the answers")
     p.add_argument("-v", "--verbose", action="store_true", help="log every request and step")
     return p
 
@@ -67,7 +70,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         workers=args.workers, queue_size=args.queue, max_body_bytes=args.max_body,
         cors_origins=tuple(args.cors_origin), public_url=args.public_url,
         tiles=None if args.tiles.strip().lower() == "none" else args.tiles,
-        worker_grace_s=args.worker_grace)
+        worker_grace_s=args.worker_grace, worker_nice=args.worker_nice)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
+
 __all__ = ["CRS_NAMES", "WGS84", "canonical_crs", "convert_to_wgs84"]
 
 WGS84 = "WGS-84"
@@ -64,7 +66,7 @@ def convert_to_wgs84(lon: float, lat: float, crs: str) -> tuple[float, float]:
                           "to WGS-84 (EPSG:4326, what GPS gives) before reporting, or send "
                           "the position from the phone's GPS with crs \"WGS-84\"")
     out = convert(lon, lat, crs)
-    x, y = float(out[0]), float(out[1])
+    x, y = (float(np.ravel(v)[0]) for v in out[:2])
     if not (math.isfinite(x) and math.isfinite(y) and -180 <= x <= 180 and -90 <= y <= 90):
         raise ValueError(f"converting ({lon}, {lat}) from {crs} gave ({x}, {y}); check the "
                          "coordinates (lon first, then lat)")

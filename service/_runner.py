@@ -131,9 +131,11 @@ class PlanRunner:
             limit = float(request.get("time_limit_s") or self.time_limit_s)
             cmd = [sys.executable, "-m", "service._worker", "--db", str(self.settings.db_path),
                    "--scenario", str(self.settings.scenario_path), "--plan", plan_id,
-                   "--attempt", str(attempt)]
+                   "--attempt", str(attempt), "--nice", str(self.settings.worker_nice)]
             try:
-                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+                # its own session: a Ctrl-C at the terminal stops the service, which then
+                # stops its workers and records why
+                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, start_new_session=True)
             except OSError as exc:
                 self._fail(plan_id, attempt, f"could not start a worker process ({exc}); "
                            "check the service's Python, then re-run it")

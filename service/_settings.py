@@ -64,6 +64,9 @@ class Settings:
     worker_grace_s
         Seconds a worker may take beyond the solver time limit (network load, snapping,
         matrix, writing the maps) before it is stopped and its plan marked failed.
+    worker_nice
+        How much lower the workers' CPU priority is (Unix ``nice``, 0..19), so that a
+        solve does not slow the answers of the web process.
     """
 
     db_path: Path
@@ -78,6 +81,7 @@ class Settings:
     public_url: str | None = None
     tiles: str | None = DEFAULT_TILES
     worker_grace_s: float = 600.0
+    worker_nice: int = 10
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "db_path", Path(self.db_path))
@@ -97,6 +101,8 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, int) or value < low:
                 problems.append(f"{name}: got {value!r}; give a whole number >= {low}")
+        if not isinstance(self.worker_nice, int) or not 0 <= self.worker_nice <= 19:
+            problems.append(f"--worker-nice: got {self.worker_nice!r}; give 0..19")
         if not (isinstance(self.worker_grace_s, int | float)
                 and math.isfinite(self.worker_grace_s) and self.worker_grace_s > 0):
             problems.append(f"worker_grace_s: got {self.worker_grace_s!r}; give seconds > 0")

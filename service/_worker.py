@@ -158,4 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    logging.shutdown()
+    sys.stderr.flush()
+    # everything is committed: skip the interpreter's teardown of geopandas, OR-Tools...
+    # so the worker's slot frees at once
+    os._exit(code)

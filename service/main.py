@@ -178,12 +178,13 @@ def create_app(settings: Settings, *, state: ServiceState | None = None) -> Fast
         description="Reads are open; every write needs `Authorization: Bearer <token>`. "
                     "Errors answer `{\"detail\": [{\"field\", \"msg\", \"fix\"}]}`.",
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,
     )
     _install_errors(app, settings)
-    app.include_router(sites.router)
-    app.include_router(plans.router)
-    app.include_router(console.router)
+    # the limit on the routers (not the app) so that ContentLengthLimit, outside them,
+    # answers an announced oversize body with the service's JSON error; a streamed body
+    # is counted by FastAPI as it arrives
+    for router in (sites.router, plans.router, console.router):
+        app.include_router(router, max_body_size=settings.max_body_bytes)
 
     @app.get("/v1/health", tags=["service"], summary="Is it up; the queue")
     def health(request: Request) -> dict[str, Any]:

@@ -150,11 +150,18 @@ class PlanIn(BaseModel):
 
     model_config = _STRICT
 
-    date: dt.date | None = Field(None, description=FIXES["date"])
+    date: dt.date | None = Field(None, strict=False, description=FIXES["date"])  # ISO text
     engine: Literal["ortools", "pyvrp", "auto"] | None = None
     time_limit_s: float | None = Field(None, gt=0, allow_inf_nan=False,
                                        description=FIXES["time_limit_s"])
     trucks: int | None = Field(None, ge=1, le=500)
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso_text(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, str):
+            raise ValueError(f"got {value!r}; give the day as text \"YYYY-MM-DD\"")
+        return value
 
 
 class PlanAccepted(BaseModel):

@@ -46,8 +46,7 @@
       el.setAttribute("title", t(el.getAttribute("data-i18n-title")));
     });
     document.title = t("title");
-    $("scenario").textContent = t("scenario", { name: config.scenario,
-                                                places: config.places.length });
+    $("scenario").textContent = t("scenario", { name: config.scenario });
   }
 
   /* -- the token: typed in, or given once as #token=... (kept for this tab only) ------- */
@@ -151,7 +150,7 @@
       cell(row, num(site.tonnes), "num");
       cell(row, site.stream);
       cell(row, site.priority, "num");
-      cell(row, (site.reported_at || "").slice(0, 16).replace("T", " "));
+      cell(row, (site.reported_at || "").slice(0, 16).replace("T", " "), "when");
       cell(row, site.note || "");
       body.appendChild(row);
     });
