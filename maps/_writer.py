@@ -17,8 +17,8 @@ before any work is done.
 
 Staging folders left by a killed run (their process gone, or older than
 :data:`STALE_AFTER_S`) are removed the next time the same target is written. Every file
-gets the same mode, ``0o666 & ~umask`` (0644 with the usual umask), and every folder
-``0o777 & ~umask``, whichever function wrote it.
+gets the same mode, ``0o666`` less the umask (0644 with the usual umask 022), and every
+folder ``0o777`` less the umask, whichever function wrote it.
 """
 
 from __future__ import annotations
@@ -46,9 +46,7 @@ __all__ = [
     "STALE_AFTER_S",
     "check_output_dir",
     "csv_text",
-    "dir_mode",
     "exchange",
-    "file_mode",
     "link_copy",
     "plan_entries",
     "staged_folder",
@@ -70,46 +68,23 @@ _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _BOM = "\ufeff"
 
 
-# -- modes ------------------------------------------------------------------------------
-def _umask() -> int:
-    try:  # Linux: read it without changing it (os.umask is process-wide)
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def file_mode() -> int:
-    """The mode of every output file: ``0o666 & ~umask`` (0644 with umask 022)."""
-    return 0o666 & ~_umask()
-
-
-def dir_mode() -> int:
-    """The mode of every output folder: ``0o777 & ~umask`` (0755 with umask 022)."""
-    return 0o777 & ~_umask()
-
-
 # -- files ------------------------------------------------------------------------------
 def write_file(path: str | os.PathLike[str], data: str | bytes) -> Path:
     """Write one file atomically: a temporary name in the same folder, then ``os.replace``.
 
-    Text is written as UTF-8 without newline translation. The file gets
-    :func:`file_mode`. Returns the path.
+    Text is written as UTF-8 without newline translation. The file is created with mode
+    ``0o666`` less the umask, like every output (``tempfile.mkstemp`` would give 0600).
+    Returns the path.
     """
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # less the umask
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, file_mode())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -384,6 +359,17 @@ def link_copy(src: Path, dst: Path) -> None:
         copy(str(src), str(dst))
 
 
+def _make_stage(target: Path) -> Path:
+    """A new empty folder beside ``target``, mode ``0o777`` less the umask (not mkdtemp's 0700)."""
+    while True:
+        stage = target.with_name(f".{target.name}.{_token()}.{uuid.uuid4().hex[:8]}.staging")
+        try:
+            os.mkdir(stage, 0o777)
+            return stage
+        except FileExistsError:
+            continue
+
+
 @contextlib.contextmanager
 def staged_folder(target: str | os.PathLike[str], *, force: bool = False,
                   label: str = "output folder") -> Iterator[Path]:
@@ -418,10 +404,8 @@ def staged_folder(target: str | os.PathLike[str], *, force: bool = False,
     target = check_output_dir(target, force=force, label=label)
     target.parent.mkdir(parents=True, exist_ok=True)
     clean_stale(target)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.{_token()}.", suffix=".staging",
-                                  dir=target.parent))
+    stage = _make_stage(target)
     try:
-        os.chmod(stage, dir_mode())
         yield stage
         if target.exists():
             keep = _foreign(target)
