@@ -22,20 +22,21 @@ from typing import Any
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 from shapely.geometry import LineString
 from shapely.ops import substring
 
 from ._errors import GeodataError
+from ._graphs import Option, build_search_graph
+from ._search import packed_search
 from ._snap import reverse_key
+from ._turns import banned_turns, restriction_via_nodes
 
 __all__ = ["PathLeg", "StreetPath", "TravelMatrix", "travel_matrix"]
 
 logger = logging.getLogger(__name__)
 
-EPSILON = 1e-9  # weight of zero-cost edges, which sparse matrices would otherwise drop
-_CHUNK = 256  # sources per pointer-doubling block (bounds memory to ~100 MB)
+EPSILON = 1e-9  # s, guards divisions by zero travel times
+_BLOCK = 256  # rows per block when assembling the matrix (bounds temporary memory)
 
 Coord = tuple[float, float]
 _EdgeRow = tuple[int, int, float, float, float, float, bool]  # see _site_edges
@@ -110,10 +111,12 @@ class _Context:
     G: nx.MultiDiGraph
     weight: str
     nodes: list[Any]
-    node_index: dict[Any, int]
-    pred: np.ndarray  # (sources, nodes) scipy predecessors
-    source_row: dict[int, int]  # node index -> row of pred
-    best_key: dict[tuple[int, int], Any]  # (u index, v index) -> edge key used
+    edge_based: bool
+    edges: tuple[np.ndarray, np.ndarray, list[Any]]  # tail index, head index, key per edge
+    pred: np.ndarray  # (sources, vertices) scipy predecessors
+    source_row: dict[int, int]  # source vertex -> row of pred
+    departures: list[list[Option]]
+    arrivals: list[list[Option]]
     sites: list[dict[str, Any] | None]  # per site: edge, offset, twin, snapped point
     choice: np.ndarray  # (n, n) int8: 0..3 = departure*2 + arrival option, 4 = same edge
 
@@ -184,8 +187,9 @@ class TravelMatrix:
 
 
 def travel_matrix(
-    G: nx.MultiDiGraph, snapped: gpd.GeoDataFrame, *, weight: str = "travel_time"
-) -> TravelMatrix:
+    G: nx.MultiDiGraph, snapped: gpd.GeoDataFrame, *, weight: str = "travel_time",
+    turn_restrictions: bool = True, workers: int | None = None,
+) -> TravelMatrix:  # fmt: skip
     """Compute site-to-site travel times (s) and distances (m).
 
     Parameters
@@ -197,11 +201,18 @@ def travel_matrix(
     weight
         Edge attribute minimised (default ``travel_time`` in s). ``distance_m`` is the
         ``length`` along the minimising paths.
+    turn_restrictions
+        Honour ``G.graph["turn_restrictions"]`` (an edge-based search, U-turns per
+        ``G.graph["uturn_penalty_s"]``); False searches node by node, ignoring them.
+    workers
+        Threads for the search; default the number of CPUs (at most 4).
 
     Returns
     -------
     TravelMatrix
-        Matrices in the order of ``snapped`` rows, with paths on demand.
+        Matrices in the order of ``snapped`` rows, with paths on demand. Times and
+        lengths are exact to within 8 µs and 3 cm per street segment (see
+        :mod:`geodata._search`).
 
     Raises
     ------
@@ -226,85 +237,92 @@ def travel_matrix(
     n = len(ids)
     nodes = list(G.nodes)
     index = {node: i for i, node in enumerate(nodes)}
-    N = len(nodes)
-
-    # one edge per (u, v): the one with the smallest weight
     ua, va, wa, la, keys = _edge_arrays(G, weight, index)
-    order = np.lexsort((la, wa, va, ua))
-    pair = ua[order] * N + va[order]
-    first = np.concatenate(([True], pair[1:] != pair[:-1]))
-    sel = order[first]
-    best_len = la[sel]
-    best_key = dict(zip(zip(ua[sel].tolist(), va[sel].tolist(), strict=True),
-                        [keys[e] for e in sel.tolist()], strict=True))  # fmt: skip
-    csr = csr_matrix((np.maximum(wa[sel], EPSILON), (ua[sel], va[sel])), shape=(N, N))
-
-    # departure / arrival options per site: (node index, cost, length) x 2
-    dep_node = np.full((n, 2), -1, dtype=np.int64)
-    arr_node = np.full((n, 2), -1, dtype=np.int64)
-    dep_c, dep_l, arr_c, arr_l = (np.full((n, 2), np.inf) for _ in range(4))
+    banned: set[tuple[int, int]] = set()
+    if turn_restrictions and G.graph.get("turn_restrictions"):
+        epos = {(nodes[u], nodes[v], k): e
+                for e, (u, v, k) in enumerate(zip(ua.tolist(), va.tolist(), keys, strict=True))}
+        banned = banned_turns(G, epos)
     sites, group, edge_data = _site_edges(G, weight, snapped, index)
-    live = np.flatnonzero(group >= 0)
-    if len(live):
-        g = group[live]
-        f = np.array([sites[i]["f"] for i in live.tolist()])  # type: ignore[index]
-        eu, ev, tf, lf, tr, lr, two = (np.asarray(c)[g] for c in zip(*edge_data, strict=True))
-        t2, f2 = live[two], f[two]
-        with np.errstate(invalid="ignore"):  # 0 * inf is nan, as in plain Python floats
-            dep_node[live, 0], dep_c[live, 0], dep_l[live, 0] = ev, (1 - f) * tf, (1 - f) * lf
-            arr_node[live, 0], arr_c[live, 0], arr_l[live, 0] = eu, f * tf, f * lf
-            dep_node[t2, 1], dep_c[t2, 1], dep_l[t2, 1] = eu[two], f2 * tr[two], f2 * lr[two]
-            arr_node[t2, 1], arr_c[t2, 1] = ev[two], (1 - f2) * tr[two]
-            arr_l[t2, 1] = (1 - f2) * lr[two]
+    g = build_search_graph(nodes, ua, va, wa, la, keys, sites, banned=banned,
+                           via_nodes=restriction_via_nodes(G) if banned else set(),
+                           uturn_penalty_s=G.graph.get("uturn_penalty_s"))  # fmt: skip
+    t_build = time.perf_counter()
 
-    src = np.unique(dep_node[dep_node >= 0])
-    tgt = np.unique(arr_node[arr_node >= 0])
-    t0 = time.perf_counter()
-    if len(src):
-        D, pred = dijkstra(csr, directed=True, indices=src, return_predecessors=True)
-    else:
-        D, pred = np.zeros((0, N)), np.zeros((0, N), dtype=np.int32)
-    t1 = time.perf_counter()
-    L = _lengths_along(pred, src, tgt, ua[sel], va[sel], best_len, N)
-    t2 = time.perf_counter()
-    srow = np.searchsorted(src, np.maximum(dep_node, 0))
-    tcol = np.searchsorted(tgt, np.maximum(arr_node, 0))
-    Dt = D[:, tgt] if len(src) else np.zeros((0, len(tgt)))
-
-    # running minimum over the four node options, first minimum kept (as argmin would)
-    duration = np.empty((n, n))
-    distance = np.empty((n, n))
-    choice = np.zeros((n, n), dtype=np.int8)
-    for a in range(2):
-        for b in range(2):
-            if len(src) and len(tgt):
-                c = Dt[np.ix_(srow[:, a], tcol[:, b])]
-                d = L[np.ix_(srow[:, a], tcol[:, b])]
-            else:
-                c, d = np.full((n, n), np.inf), np.full((n, n), np.inf)
-            c = dep_c[:, a, None] + c + arr_c[None, :, b]
-            d = dep_l[:, a, None] + d + arr_l[None, :, b]
-            if a == b == 0:
-                duration, distance = c, d
-                continue
-            better = c < duration
-            np.copyto(duration, c, where=better)
-            np.copyto(distance, d, where=better)
-            choice[better] = 2 * a + b
+    dep_v, dep_c, dep_l = _option_arrays(g.departures, n)
+    arr_v, arr_c, arr_l = _option_arrays(g.arrivals, n)
+    src = np.unique(dep_v[dep_v >= 0])
+    tgt = np.unique(arr_v[arr_v >= 0])
+    speeds = la / np.maximum(wa, EPSILON)
+    T, L, pred = packed_search(g.tails, g.heads, g.t, g.length, g.n_vertices, src, tgt,
+                               max_speed_ms=float(speeds.max(initial=1.0)),
+                               workers=workers)  # fmt: skip
+    t_search = time.perf_counter()
+    srow = np.searchsorted(src, np.maximum(dep_v, 0))
+    tcol = np.searchsorted(tgt, np.maximum(arr_v, 0))
+    duration, distance, choice = _assemble(T, L, srow, tcol, dep_c, dep_l, arr_c, arr_l)
+    del T, L
     _same_edge(sites, group, edge_data, duration, distance, choice)
     distance[~np.isfinite(duration)] = np.inf
     np.fill_diagonal(duration, 0.0)
     np.fill_diagonal(distance, 0.0)
-    ctx = _Context(G=G, weight=weight, nodes=nodes, node_index=index, pred=pred,
-                   source_row={int(s): r for r, s in enumerate(src)}, best_key=best_key,
-                   sites=sites, choice=choice)  # fmt: skip
+    ctx = _Context(G=G, weight=weight, nodes=nodes, edge_based=g.edge_based,
+                   edges=(ua, va, keys), pred=pred,
+                   source_row={int(s): r for r, s in enumerate(src)},
+                   departures=g.departures, arrivals=g.arrivals, sites=sites,
+                   choice=choice)  # fmt: skip
     n_bad = int((~np.isfinite(duration)).sum())
     logger.info(
-        "travel matrix %dx%d on %d nodes: dijkstra from %d nodes %.3f s, distances %.3f s, "
-        "total %.3f s, %d unreachable pairs",
-        n, n, N, len(src), t1 - t0, t2 - t1, time.perf_counter() - start, n_bad,
+        "travel matrix %dx%d, %s search on %d vertices (%d banned turns, %d junction "
+        "sites): graph %.3f s, dijkstra from %d sources %.3f s, total %.3f s, "
+        "%d unreachable pairs",
+        n, n, "edge-based" if g.edge_based else "node-based", g.n_vertices, len(banned),
+        g.junctions, t_build - start, len(src), t_search - t_build,
+        time.perf_counter() - start, n_bad,
     )  # fmt: skip
     return TravelMatrix(site_ids=ids, duration_s=duration, distance_m=distance, _context=ctx)
+
+
+def _option_arrays(
+    options: list[list[Option]], n: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Vertex (-1 for none), time (s, inf for none) and length (m) of two options a site."""
+    vert = np.full((n, 2), -1, dtype=np.int64)
+    cost = np.full((n, 2), np.inf)
+    length = np.full((n, 2), np.inf)
+    for i, opts in enumerate(options):
+        for a, o in enumerate(opts):
+            vert[i, a], cost[i, a], length[i, a] = o.vertex, o.cost, o.length
+    return vert, cost, length
+
+
+def _assemble(
+    T: np.ndarray, L: np.ndarray, srow: np.ndarray, tcol: np.ndarray,
+    dep_c: np.ndarray, dep_l: np.ndarray, arr_c: np.ndarray, arr_l: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Best of the (up to) four departure x arrival options per pair, by blocks of rows."""
+    n = len(srow)
+    duration = np.full((n, n), np.inf)
+    distance = np.full((n, n), np.inf)
+    choice = np.zeros((n, n), dtype=np.int8)
+    if not (T.size and n):
+        return duration, distance, choice
+    for lo in range(0, n, _BLOCK):
+        rows = slice(lo, min(lo + _BLOCK, n))
+        dur, dist, ch = duration[rows], distance[rows], choice[rows]
+        for a in range(2):
+            if not np.isfinite(dep_c[rows, a]).any():
+                continue
+            Ta, La = T[srow[rows, a]], L[srow[rows, a]]
+            for b in range(2):
+                with np.errstate(invalid="ignore"):  # inf - inf for absent options
+                    c = dep_c[rows, a, None] + Ta[:, tcol[:, b]] + arr_c[None, :, b]
+                    d = dep_l[rows, a, None] + La[:, tcol[:, b]] + arr_l[None, :, b]
+                better = c < dur
+                np.copyto(dur, c, where=better)
+                np.copyto(dist, d, where=better)
+                ch[better] = 2 * a + b
+    return duration, distance, choice
 
 
 def _edge_arrays(
@@ -363,37 +381,6 @@ def _site_edges(
     return sites, group, edge_data
 
 
-def _lengths_along(
-    pred: np.ndarray, src: np.ndarray, tgt: np.ndarray, parents: np.ndarray,
-    children: np.ndarray, lengths: np.ndarray, N: int,
-) -> np.ndarray:  # fmt: skip
-    """Length (m) of each predecessor-tree path from ``src[r]`` to ``tgt[c]``, by doubling."""
-    # in-edge table: in_src[c, d] is the d-th parent of c, in_len its edge length
-    order = np.argsort(children, kind="stable")
-    deg = np.bincount(children, minlength=N)
-    slot = np.arange(len(order)) - np.repeat(np.cumsum(deg) - deg, deg)
-    in_src = np.full((N, max(int(deg.max(initial=0)), 1)), -1, dtype=np.int64)
-    in_len = np.zeros(in_src.shape)
-    in_src[children[order], slot] = parents[order]
-    in_len[children[order], slot] = lengths[order]
-    out = np.full((len(src), len(tgt)), np.inf)
-    for lo in range(0, len(src), _CHUNK):
-        P = pred[lo : lo + _CHUNK].astype(np.int64)
-        rows = P.shape[0]
-        step = np.zeros((rows, N + 1))
-        for d in range(in_src.shape[1]):
-            step[:, :N] = np.where(in_src[None, :, d] == P, in_len[None, :, d], step[:, :N])
-        P = np.hstack([np.where(P < 0, N, P), np.full((rows, 1), N)])  # N: sentinel root
-        offset = (np.arange(rows, dtype=np.int64) * (N + 1))[:, None]
-        while not (P == N).all():
-            flat = P + offset
-            step = step + np.take(step, flat)
-            P = np.take(P, flat)
-        reached = (pred[lo : lo + _CHUNK][:, tgt] >= 0) | (src[lo : lo + _CHUNK, None] == tgt)
-        out[lo : lo + rows] = np.where(reached, step[:, tgt], np.inf)
-    return out
-
-
 def _same_edge(
     sites: list[dict[str, Any] | None], group: np.ndarray,
     edge_data: list[_EdgeRow],
@@ -450,28 +437,31 @@ def _build_path(ctx: _Context, i: int, j: int, from_id: str, to_id: str) -> Stre
             legs.append(_edge_leg(G, w, si["v"], si["u"], si["twin"], 1 - si["f"], 1 - sj["f"]))
     else:
         a, b = divmod(c, 2)
-        if a == 0:
-            legs.append(_edge_leg(G, w, si["u"], si["v"], si["key"], si["f"], 1.0))
-            first = si["v"]
-        else:
-            legs.append(_edge_leg(G, w, si["v"], si["u"], si["twin"], 1 - si["f"], 1.0))
-            first = si["u"]
-        last = sj["u"] if b == 0 else sj["v"]
-        target = ctx.node_index[first]
-        row = ctx.pred[ctx.source_row[target]]
-        cur = ctx.node_index[last]
-        chain = [cur]
-        while cur != target:
+        dep, arr = ctx.departures[i][a], ctx.arrivals[j][b]
+        row = ctx.pred[ctx.source_row[dep.vertex]]
+        cur, chain = arr.vertex, [arr.vertex]
+        while cur != dep.vertex:
             cur = int(row[cur])
             chain.append(cur)
         chain.reverse()
-        node_path = [ctx.nodes[n] for n in chain]
-        for p, q in itertools.pairwise(chain):
-            legs.append(_edge_leg(G, w, ctx.nodes[p], ctx.nodes[q], ctx.best_key[(p, q)], 0, 1))
-        if b == 0:
-            legs.append(_edge_leg(G, w, sj["u"], sj["v"], sj["key"], 0.0, sj["f"]))
+        if dep.leg is not None:
+            legs.append(_edge_leg(G, w, *dep.leg))
+        ua, va, keys = ctx.edges
+        if ctx.edge_based:  # vertices are street segments; the ends are the options' own
+            full = [e for e in chain[1:-1] if e < len(ua)]
+            node_path = [ctx.nodes[int(ua[full[0]])]] if full else []
+            node_path += [ctx.nodes[int(va[e])] for e in full]
+            if not full:
+                node_path = [dep.leg[1] if dep.leg else si["at_node"]]
+            for e in full:
+                legs.append(_edge_leg(G, w, ctx.nodes[int(ua[e])], ctx.nodes[int(va[e])],
+                                      keys[e], 0.0, 1.0))  # fmt: skip
         else:
-            legs.append(_edge_leg(G, w, sj["v"], sj["u"], sj["twin"], 0.0, 1 - sj["f"]))
+            node_path = [ctx.nodes[x] for x in chain]
+            for p, q in itertools.pairwise(node_path):
+                legs.append(_edge_leg(G, w, p, q, _fastest_key(G, w, p, q), 0.0, 1.0))
+        if arr.leg is not None:
+            legs.append(_edge_leg(G, w, *arr.leg))
     legs = [leg for leg in legs if leg.length_m > 0 or leg.travel_time_s > 0]
     coords: list[Coord] = [si["point"]]
     for leg in legs:
@@ -482,3 +472,8 @@ def _build_path(ctx: _Context, i: int, j: int, from_id: str, to_id: str) -> Stre
     if len(coords) == 1:
         coords.append(coords[0])
     return StreetPath(from_id, to_id, tuple(node_path), tuple(coords), tuple(legs))
+
+
+def _fastest_key(G: nx.MultiDiGraph, weight: str, p: Any, q: Any) -> Any:
+    """Key of the parallel edge ``p -> q`` the node-based search drove (fastest, shorter)."""
+    return min(G[p][q].items(), key=lambda kv: (kv[1][weight], kv[1]["length"]))[0]

@@ -1,7 +1,8 @@
 """Snap sites to the nearest drivable street edge.
 
-Distances are measured in a projected CRS: the graph is projected with
-:func:`osmnx.project_graph` (local UTM) and the sites are transformed to the same CRS.
+Distances are measured in a projected CRS: the edge geometries are projected to the local
+UTM zone and indexed in an STRtree once per graph (cached while the graph lives and keeps
+its node and edge counts), and the sites are transformed to the same CRS.
 """
 
 from __future__ import annotations
@@ -9,14 +10,15 @@ from __future__ import annotations
 import logging
 import math
 import time
+import weakref
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import numpy as np
-import osmnx as ox
 from pyproj import Transformer
-from shapely.geometry import Point
+from shapely import STRtree
+from shapely.geometry import LineString, Point
 
 from ._errors import GeodataError
 
@@ -27,6 +29,29 @@ logger = logging.getLogger(__name__)
 SNAP_COLUMNS = ("u", "v", "key", "edge_offset", "snap_x", "snap_y", "snap_dist_m",
                 "reachable", "unreachable_reason")  # fmt: skip
 _NO_LOCATION = (None, None, None, math.nan, math.nan, math.nan, math.nan, False, "no location")
+# graph -> ((nodes, edges), (crs, edge keys, projected lines, STRtree)); dropped with the graph
+_PROJECTED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _projected_edges(G: nx.MultiDiGraph) -> tuple[Any, list[Any], np.ndarray, STRtree]:
+    """The graph's edges projected to local UTM, with a spatial index; computed once."""
+    stamp = (G.number_of_nodes(), G.number_of_edges())
+    hit = _PROJECTED.get(G)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    keys, lines = [], []
+    for u, v, k, geom in G.edges(keys=True, data="geometry"):
+        if not isinstance(geom, LineString):
+            a, b = G.nodes[u], G.nodes[v]
+            geom = LineString([(a["x"], a["y"]), (b["x"], b["y"])])
+        keys.append((u, v, k))
+        lines.append(geom)
+    series = gpd.GeoSeries(lines, crs="EPSG:4326")
+    crs = series.estimate_utm_crs()
+    proj = np.asarray(series.to_crs(crs).values)
+    data = (crs, keys, proj, STRtree(proj))
+    _PROJECTED[G] = (stamp, data)
+    return data
 
 
 def reverse_key(G: nx.MultiDiGraph, u: Any, v: Any, key: Any) -> Any | None:
@@ -103,8 +128,9 @@ def snap_sites(
     if sites.crs is None:
         raise GeodataError("sites have no CRS; read them with geodata.read_sites or set_crs()")
     start = time.perf_counter()
-    Gp = ox.project_graph(G)
-    crs = Gp.graph["crs"]
+    if G.number_of_edges() == 0:
+        raise GeodataError("the street graph has no edges to snap to")
+    crs, keys, lines, tree = _projected_edges(G)
     pts = sites.geometry.to_crs(crs)
     to_lonlat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     out = sites.copy()
@@ -112,18 +138,18 @@ def snap_sites(
     valid = ~(pts.is_empty | pts.isna())
     edges: list[Any] = [None] * len(pts)
     if valid.any():
-        found = ox.distance.nearest_edges(
-            Gp, pts[valid].x.to_numpy(), pts[valid].y.to_numpy(), return_dist=False
-        )
-        for pos, edge in zip(np.flatnonzero(valid.to_numpy()), found, strict=True):
-            edges[pos] = tuple(edge)
+        where = np.flatnonzero(valid.to_numpy())
+        hits = tree.query_nearest(np.asarray(pts[valid].values), all_matches=False)
+        for q, e in zip(hits[0].tolist(), hits[1].tolist(), strict=True):
+            if edges[where[q]] is None:
+                edges[where[q]] = e
     for pos, point in enumerate(pts):
         if edges[pos] is None:
             for c, value in zip(SNAP_COLUMNS, _NO_LOCATION, strict=True):
                 cols[c].append(value)
             continue
-        u, v, k = edges[pos]
-        line = Gp.edges[u, v, k]["geometry"]
+        u, v, k = keys[edges[pos]]
+        line = lines[edges[pos]]
         dist_along = line.project(point)
         frac = dist_along / line.length if line.length > 0 else 0.0
         snapped = line.interpolate(dist_along)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import geodata
+from geodata._graphs import JUNCTION_M
 from geodata._snap import reverse_key
 
 DATA = Path(__file__).parent / "data"
@@ -76,6 +77,11 @@ def reference(G, snapped):
     for r in rows:
         e = G.edges[r.u, r.v, r.key]
         f = r.edge_offset
+        at = r.u if f * e["length"] <= JUNCTION_M else r.v if (1 - f) * e["length"] <= JUNCTION_M \
+            else None  # a site at a junction leaves and is reached along every street
+        if at is not None:
+            opts.append(([(at, 0.0)], [(at, 0.0)]))
+            continue
         dep, arr = [(r.v, (1 - f) * e["travel_time"])], [(r.u, f * e["travel_time"])]
         twin = reverse_key(G, r.u, r.v, r.key)
         if twin is not None:
@@ -95,11 +101,12 @@ def reference(G, snapped):
 
 
 def test_matrix_equals_networkx(sample_graph, sample_snapped):
-    tm = geodata.travel_matrix(sample_graph, sample_snapped)
+    # node by node (restrictions ignored) the times equal networkx's to the packing's rounding
+    tm = geodata.travel_matrix(sample_graph, sample_snapped, turn_restrictions=False)
     ref, rows = reference(sample_graph, sample_snapped)
     same_edge = np.array([[(a.u, a.v, a.key) == (b.u, b.v, b.key) for b in rows] for a in rows])
-    assert np.allclose(tm.duration_s[~same_edge], ref[~same_edge], atol=1e-6)
-    assert (tm.duration_s <= ref + 1e-6).all()  # same-edge pairs may only be shorter
+    assert np.allclose(tm.duration_s[~same_edge], ref[~same_edge], rtol=0, atol=1e-3)
+    assert (tm.duration_s <= ref + 1e-3).all()  # same-edge pairs may only be shorter
 
 
 def test_paths_match_matrix(sample_graph, sample_snapped):
@@ -110,8 +117,9 @@ def test_paths_match_matrix(sample_graph, sample_snapped):
         i, j = tm.index(a), tm.index(b)
         assert path.coords[0] == pytest.approx((snap.loc[a, "snap_x"], snap.loc[a, "snap_y"]))
         assert path.coords[-1] == pytest.approx((snap.loc[b, "snap_x"], snap.loc[b, "snap_y"]))
-        assert sum(leg.length_m for leg in path.legs) == pytest.approx(tm.distance_m[i, j])
-        assert path.duration_s == pytest.approx(tm.duration_s[i, j])
+        # the matrix rounds each segment to 3 cm and 8 µs (geodata._search)
+        assert sum(leg.length_m for leg in path.legs) == pytest.approx(tm.distance_m[i, j], abs=0.5)
+        assert path.duration_s == pytest.approx(tm.duration_s[i, j], abs=1e-3)
         assert all(leg.coords for leg in path.legs)
 
 

@@ -1,0 +1,126 @@
+"""Many-source shortest paths with times and lengths in one scipy Dijkstra run.
+
+Each arc weight packs the time and the length into one integer-valued float64: the time in
+units of ``2**-16`` s above :data:`LEN_BITS` bits of length in units of ``2**-4`` m. Sums of
+such integers below ``2**53`` are exact in float64, so Dijkstra minimises the time (ties
+broken by the shorter length), and the time and the length of every shortest path are read
+back exactly from one distance: to within 8 µs and 3 cm per street segment of rounding
+each weight. The search runs in chunks of sources on a thread pool (scipy releases the GIL),
+keeping the predecessors for the street paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+__all__ = ["Packing", "csr_from_arcs", "packed_search"]
+
+logger = logging.getLogger(__name__)
+
+LEN_BITS = 23
+_CHUNK = 64  # sources per Dijkstra call
+
+
+class Packing:
+    """Time (s) and length (m) packed into one exact float64; ``shift`` coarsens both."""
+
+    def __init__(self, shift: int = 0) -> None:
+        self.shift = shift
+        self.t_unit = 2.0 ** (-16 + shift)
+        self.l_unit = 2.0 ** (-4 + shift)
+        self.max_t = 2.0 ** (53 - LEN_BITS) * self.t_unit  # s
+        self.max_l = 2.0**LEN_BITS * self.l_unit  # m
+
+    def pack(self, t: np.ndarray, length: np.ndarray) -> np.ndarray:
+        """Packed weights of arcs with time ``t`` (s) and ``length`` (m)."""
+        tq = np.rint(np.asarray(t, dtype=float) / self.t_unit)
+        lq = np.rint(np.asarray(length, dtype=float) / self.l_unit)
+        return tq * 2.0**LEN_BITS + lq
+
+    def unpack(self, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(time s, length m) of packed path weights; ``inf`` stays ``inf``."""
+        with np.errstate(invalid="ignore"):
+            tq = np.floor(packed / 2.0**LEN_BITS)
+            lq = packed - tq * 2.0**LEN_BITS
+        return tq * self.t_unit, np.where(np.isfinite(packed), lq * self.l_unit, np.inf)
+
+
+def csr_from_arcs(tails: np.ndarray, heads: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
+    """A CSR graph keeping zero-weight arcs (scipy's csgraph treats stored zeros as arcs)."""
+    order = np.lexsort((heads, tails))
+    indptr = np.searchsorted(tails[order], np.arange(n + 1)).astype(np.int64)
+    return csr_matrix((w[order], heads[order].astype(np.int32), indptr), shape=(n, n))
+
+
+def packed_search(
+    tails: np.ndarray, heads: np.ndarray, t: np.ndarray, length: np.ndarray, n: int,
+    sources: np.ndarray, targets: np.ndarray, *, max_speed_ms: float,
+    workers: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Times and lengths of the shortest paths from ``sources`` to ``targets``.
+
+    Parameters
+    ----------
+    tails, heads, t, length
+        Arcs of the graph with their time (s) and length (m).
+    n
+        Number of vertices.
+    sources, targets
+        Vertex indices.
+    max_speed_ms
+        Fastest arc (m/s), to check that lengths fit their bits.
+    workers
+        Threads; default the number of CPUs (at most 4).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``time`` and ``length`` (len(sources), len(targets)), ``inf`` where unreachable,
+        and the predecessors (len(sources), n) int32 (-9999 for none).
+    """
+    workers = workers or min(os.cpu_count() or 1, 4)
+    for shift in range(0, 30, 3):
+        pk = Packing(shift)
+        csr = csr_from_arcs(tails, heads, pk.pack(t, length), n)
+        packed, pred = _run(csr, sources, targets, workers)
+        finite = packed[np.isfinite(packed)]
+        top = float(finite.max(initial=0.0))
+        T, L = pk.unpack(packed)
+        t_top = float(T[np.isfinite(T)].max(initial=0.0))
+        if top < 2.0**53 and max_speed_ms * t_top < pk.max_l:
+            if shift:
+                logger.warning("long paths: times rounded to %.0e s and lengths to %.0e m "
+                               "per street segment", pk.t_unit, pk.l_unit)  # fmt: skip
+            return T, L, pred
+    raise RuntimeError("paths too long to pack")  # pragma: no cover - beyond any city
+
+
+def _run(
+    csr: csr_matrix, sources: np.ndarray, targets: np.ndarray, workers: int
+) -> tuple[np.ndarray, np.ndarray]:
+    S, n = len(sources), csr.shape[0]
+    packed = np.empty((S, len(targets)))
+    pred = np.empty((S, n), dtype=np.int32)
+
+    def chunk(lo: int) -> None:
+        idx = sources[lo : lo + _CHUNK]
+        if not len(idx):
+            return
+        D, P = dijkstra(csr, directed=True, indices=idx, return_predecessors=True)
+        packed[lo : lo + len(idx)] = D[:, targets]
+        pred[lo : lo + len(idx)] = P
+
+    starts = range(0, S, _CHUNK)
+    if workers > 1 and S > _CHUNK:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(chunk, starts))
+    else:
+        for lo in starts:
+            chunk(lo)
+    return packed, pred
