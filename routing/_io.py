@@ -14,7 +14,7 @@ import logging
 import math
 import os
 import re
-import tempfile
+import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -22,7 +22,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from routing._errors import ProblemError
-from routing._model import DEFAULT_STREAM, Break, Depot, Facility, Problem, Stop, Vehicle
+from routing._model import DAY_S, DEFAULT_STREAM, Break, Depot, Facility, Problem, Stop, Vehicle
 from routing._plan import Plan, Route, SiteProgress, Unassigned, Visit
 
 logger = logging.getLogger(__name__)
@@ -32,12 +32,20 @@ _HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 def _time_of_day(value: Any) -> Any:
-    """Accept ``"HH:MM"`` / ``"HH:MM:SS"`` for a time of day; numbers pass through."""
+    """Accept ``"HH:MM"`` / ``"HH:MM:SS"`` for a time of day; numbers pass through.
+
+    As in site files, a clock time runs from 00:00 to 24:00: ``"27:00"`` is refused
+    (seconds past a day stay possible as numbers, for benchmark instances).
+    """
     if isinstance(value, str):
         match = _HHMM.match(value.strip())
         if not match or int(match[2]) > 59 or int(match[3] or 0) > 59:
             raise ValueError(f"time {value!r} is not HH:MM; write e.g. \"07:30\" or 27000")
-        return int(match[1]) * 3600 + int(match[2]) * 60 + int(match[3] or 0)
+        seconds = int(match[1]) * 3600 + int(match[2]) * 60 + int(match[3] or 0)
+        if seconds > DAY_S:
+            raise ValueError(f"time {value!r} is past 24:00; give a time of day between "
+                             "00:00 and 24:00")
+        return seconds
     return value
 
 
@@ -48,7 +56,8 @@ Location = int | str
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # Infinity and NaN (which Python's json accepts) are refused in every number field
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
 
 class StopIn(_Strict):
@@ -182,19 +191,60 @@ def _explain(error: ValidationError, source: str) -> ProblemError:
             lines.append(f"{path}: unknown field{_extra_hint(e['loc'])}")
         elif e["type"] == "missing":
             lines.append(f"{path}: missing; add it")
+        elif e["type"] == "finite_number":
+            hint = ("write null for a pair with no street path"
+                    if path.startswith(("duration_s", "distance_m")) else "give a finite number")
+            lines.append(f"{path}: {e.get('input')!r} is not a finite number; {hint}")
         else:
             lines.append(f"{path}: {msg} (got {e.get('input')!r})")
     return ProblemError(f"{source} is not a valid problem:\n  - " + "\n  - ".join(lines))
 
 
 # -- problem <-> dict ----------------------------------------------------------------------
-def _matrix_in(rows: list[list[float | None]], name: str) -> np.ndarray:
+def _matrix_in(rows: list[list[float | None]], name: str, source: str) -> np.ndarray:
     n = len(rows)
     bad = [k for k, row in enumerate(rows) if len(row) != n]
     if bad:
-        raise ProblemError(f"{name}[{bad[0]}]: has {len(rows[bad[0]])} entries, the matrix "
-                           f"has {n} rows; make it square")
+        raise ProblemError(f"{source}: {name}[{bad[0]}] has {len(rows[bad[0]])} entries but "
+                           f"the matrix has {n} rows; make it square")
     return np.array([[math.inf if x is None else x for x in row] for row in rows], dtype=float)
+
+
+def _check_pairs(dur: np.ndarray, dist: np.ndarray, source: str) -> None:
+    """A pair is a path in both matrices or in neither (``null`` in both)."""
+    if dur.shape != dist.shape:
+        raise ProblemError(f"{source}: duration_s is {dur.shape[0]}x{dur.shape[1]} but "
+                           f"distance_m is {dist.shape[0]}x{dist.shape[1]}; give the same size")
+    odd = np.argwhere(np.isinf(dur) != np.isinf(dist))
+    if len(odd):
+        i, j = (int(x) for x in odd[0])
+        null, value = ("duration_s", f"distance_m[{i}][{j}] is {dist[i, j]:g}") \
+            if np.isinf(dur[i, j]) else ("distance_m", f"duration_s[{i}][{j}] is {dur[i, j]:g}")
+        more = f" ({len(odd)} pairs in all)" if len(odd) > 1 else ""
+        raise ProblemError(f"{source}: {null}[{i}][{j}] is null (no street path) but {value}"
+                           f"{more}; give both or neither (null in both for no path)")
+
+
+def _check_breaks(spec: ProblemIn) -> list[str]:
+    """Breaks that no shift can hold, each with the field named."""
+    errors = []
+    for k, v in enumerate(spec.vehicles):
+        b = v.break_
+        if b is None:
+            continue
+        where = f"vehicles[{k}].break"
+        day = min(v.shift[1] - v.shift[0], v.max_duration_s or DAY_S)
+        if b.duration_s > DAY_S:
+            errors.append(f"{where}.duration_s: {b.duration_s} s ({b.duration_s / 3600:.1f} h) "
+                          "is longer than a day; give the break's length in seconds, e.g. 1800")
+        elif b.duration_s >= day:
+            errors.append(f"{where}.duration_s: {b.duration_s} s ({b.duration_s / 3600:.1f} h) "
+                          f"leaves no time in the truck's {day / 3600:.1f} h day; shorten the "
+                          "break or lengthen the shift")
+        if b.earliest_s > v.shift[1] or b.latest_s + b.duration_s < v.shift[0]:
+            errors.append(f"{where}: its window {b.earliest_s}-{b.latest_s} s lies outside the "
+                          f"shift {v.shift[0]}-{v.shift[1]} s; move it into the shift")
+    return errors
 
 
 def _from_coordinates(spec: ProblemIn) -> tuple[np.ndarray, np.ndarray]:
@@ -242,8 +292,9 @@ def problem_from_dict(data: Any, *, source: str = "problem") -> Problem:
     if spec.coordinates is not None:
         dur, dist = _from_coordinates(spec)
     elif spec.duration_s is not None and spec.distance_m is not None:
-        dur = _matrix_in(spec.duration_s, "duration_s")
-        dist = _matrix_in(spec.distance_m, "distance_m")
+        dur = _matrix_in(spec.duration_s, "duration_s", source)
+        dist = _matrix_in(spec.distance_m, "distance_m", source)
+        _check_pairs(dur, dist, source)
     else:
         raise ProblemError(f"{source}: no travel data; give both duration_s and distance_m "
                            "(square matrices, null = no path) or coordinates with a metric")
@@ -269,6 +320,7 @@ def problem_from_dict(data: Any, *, source: str = "problem") -> Problem:
 
     depot_ids = {d.id for d in spec.depots}
     facility_ids = {f.id for f in spec.facilities}
+    errors.extend(_check_breaks(spec))
     for k, v in enumerate(spec.vehicles):
         for name in ("start_depot", "end_depot"):
             value = getattr(v, name)
@@ -372,8 +424,11 @@ def load_problem(path: str | os.PathLike) -> Problem:
 def _write_atomic(data: dict, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # not tempfile.mkstemp: its 0600 would make plan.json private while the day's other
+    # outputs are 0644; os.open's 0o666 less the umask gives every output the same mode
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, indent=1, allow_nan=False)
             fh.write("\n")

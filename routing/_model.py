@@ -29,6 +29,10 @@ import numpy as np
 from routing._errors import ProblemError
 
 DAY_S = 24 * 3600
+#: Most stops splitting may make: a day's fleet makes a few hundred truck loads, and the
+#: engines hold matrices over the stops (5,000 of them are 200 MB), so more means the
+#: capacity is wrong (``--capacity 0.001`` made 440,802 loads and asked for 1.4 TiB).
+MAX_SPLIT_STOPS = 5_000
 #: The stream of a stop when none is given: one stream for everything.
 DEFAULT_STREAM = "mixed"
 
@@ -236,6 +240,10 @@ class Vehicle:
             problems.append(
                 f"vehicle {self.id}: max_duration_s must be positive, got {self.max_duration_s}"
             )
+        elif self.break_ is not None and not problems and \
+                self.break_.duration_s > self.duration_limit_s:  # fmt: skip
+            problems.append(f"vehicle {self.id}: its break of {self.break_.duration_s} s does "
+                            f"not fit its {self.duration_limit_s} s working day; shorten it")
         for name in ("fixed_cost", "cost_per_km", "cost_per_hour"):
             value = getattr(self, name)
             if not math.isfinite(value) or value < 0:
@@ -435,6 +443,15 @@ class Problem:
         capacity = self.max_capacity_t
         if all(s.load_t <= capacity + 1e-9 for s in self.stops):
             return self
+        loads = [max(1, math.ceil(s.load_t / capacity - 1e-9)) for s in self.stops]
+        total = sum(loads)
+        if total > max(MAX_SPLIT_STOPS, len(self.stops)):  # before allocating any of them
+            worst = max(range(len(loads)), key=loads.__getitem__)
+            raise ProblemError(
+                f"splitting the stops into truck loads of at most {capacity:g} t would make "
+                f"{total:,} stops (site {self.stops[worst].site_id!r} alone "
+                f"{loads[worst]:,}); a day's plan holds at most {MAX_SPLIT_STOPS:,}: check the "
+                "trucks' capacity_t, in tonnes (not kg)")
         return self.with_changes(stops=split_large_stops(self.stops, capacity))
 
     def with_changes(self, **changes) -> Problem:

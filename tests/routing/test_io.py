@@ -135,7 +135,8 @@ def set_in(data: dict, path: str, value) -> dict:
         ("stops.0.location", "nowhere", r"stops\[0\]\.location: 'nowhere' is not a name in "
                                         r"locations"),
         ("stops.0.load_t", "lots", r"stops\[0\]\.load_t: Input should be a valid number"),
-        ("duration_s", [[0, 1]], r"duration_s\[0\]: has 2 entries, the matrix has 1 rows"),
+        ("duration_s", [[0, 1]], r"problem: duration_s\[0\] has 2 entries but the matrix "
+                                 r"has 1 rows"),
         ("depots", [], r"depots: List should have at least 1 item"),
         ("vehicles.0.shift", [7200, 3600], r"window \(7200, 3600\) must satisfy"),
     ],
@@ -172,3 +173,73 @@ def test_matrix_keeps_float_values():
     data = minimal(duration_s=[[0, 1.5], [2.25, 0]])
     assert problem_from_dict(data).duration_s.tolist() == [[0, 1.5], [2.25, 0]]
     assert np.array(problem_to_dict(problem_from_dict(data))["duration_s"]).dtype == float
+
+
+# -- issue 11: what the JSON reader accepted that it should not ------------------------------
+def load_text(tmp_path, text: str):
+    path = tmp_path / "problem.json"
+    path.write_text(text)
+    return load_problem(path)
+
+
+def test_infinity_in_a_cost_names_the_field(tmp_path):
+    # Python's json reads Infinity; it used to end in an OverflowError deep in the engine
+    text = json.dumps(minimal()).replace('"capacity_t": 8', '"capacity_t": 8, '
+                                         '"cost_per_km": Infinity')
+    with pytest.raises(ProblemError, match=r"vehicles\[0\]\.cost_per_km: inf is not a "
+                                           r"finite number; give a finite number"):
+        load_text(tmp_path, text)
+
+
+def test_infinity_in_a_matrix_says_to_write_null(tmp_path):
+    text = json.dumps(minimal()).replace("[[0, 100], [100, 0]]", "[[0, Infinity], [100, 0]]")
+    with pytest.raises(ProblemError, match=r"duration_s\[0\]\[1\]: inf is not a finite "
+                                           r"number; write null for a pair with no street"):
+        load_text(tmp_path, text)
+
+
+@pytest.mark.parametrize("value", ["27:00", "24:01", "24:00:01"])
+def test_times_past_midnight_are_refused_as_in_site_files(value):
+    with pytest.raises(ProblemError, match=rf"vehicles\[0\]\.shift\[1\]: time '{value}' is "
+                                           r"past 24:00"):
+        problem_from_dict(set_in(minimal(), "vehicles.0.shift", ["06:00", value]))
+    assert problem_from_dict(set_in(minimal(), "vehicles.0.shift", ["06:00", "24:00"]))
+
+
+def test_a_null_duration_with_a_finite_distance_names_the_pair():
+    data = minimal(duration_s=[[0, None], [100, 0]])
+    with pytest.raises(ProblemError, match=r"problem: duration_s\[0\]\[1\] is null \(no "
+                                           r"street path\) but distance_m\[0\]\[1\] is 1000; "
+                                           r"give both or neither"):
+        problem_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("brk", "message"),
+    [
+        ({"earliest_s": "11:00", "latest_s": "12:00", "duration_s": 100000},
+         r"vehicles\[0\]\.break\.duration_s: 100000 s \(27\.8 h\) is longer than a day"),
+        ({"earliest_s": "11:00", "latest_s": "12:00", "duration_s": 43200},
+         r"vehicles\[0\]\.break\.duration_s: 43200 s \(12\.0 h\) leaves no time in the "
+         r"truck's 12\.0 h day"),
+        ({"earliest_s": "20:00", "latest_s": "21:00", "duration_s": 1800},
+         r"vehicles\[0\]\.break: its window 72000-75600 s lies outside the shift"),
+    ],
+    ids=["longer-than-a-day", "longer-than-the-shift", "outside-the-shift"],
+)
+def test_breaks_no_shift_can_hold_are_refused(brk, message):
+    with pytest.raises(ProblemError, match=message):
+        problem_from_dict(set_in(minimal(), "vehicles.0.break", brk))
+
+
+def test_saved_plans_get_the_mode_of_every_output(lunch_problem, tmp_path):
+    import os
+    import stat
+
+    plan = solve(lunch_problem, time_limit=5, max_iterations=20)
+    old = os.umask(0o022)
+    try:
+        path = save_plan(plan, tmp_path / "plan.json")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644  # mkstemp made it 0600
