@@ -6,6 +6,8 @@ Usage::
     python run_plan.py --scenario city.toml  # your scenario
     python run_plan.py plan --scenario city.toml --trucks 5 --date 2025-05-06
     python run_plan.py campaign ...          # many days (see planner.campaign_main)
+    python run_plan.py init city.toml        # write a commented scenario to start from
+    python run_plan.py progress out/2025-05-06/sheet-*.csv --out done.csv
 
 Exit codes: 0 planned; 2 bad input (the message names the file, row or field and the fix);
 3 with ``--strict`` when some sites were left unassigned.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as dt
+import importlib.util
 import logging
 import sys
 import time
@@ -24,21 +27,40 @@ from pathlib import Path
 from typing import ClassVar, TextIO
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_UNASSIGNED = 0, 2, 3
-SUBCOMMANDS = ("plan", "campaign", "sweep", "districts")
+SUBCOMMANDS = ("plan", "campaign", "sweep", "districts", "init", "progress")
+#: One line of ``--help`` per subcommand (others show "see run_plan.py NAME --help").
+COMMAND_HELP = {
+    "plan": "plan one day (the default: 'run_plan.py --scenario city.toml' is 'plan')",
+    "campaign": "plan a clearance campaign day by day until every dump is cleared",
+    "sweep": "plan many variants of a scenario (trucks, closed facilities...) on Dask",
+    "districts": "plan each district of a city as its own day",
+    "init": "write a commented scenario file to start your own city from",
+    "progress": "turn filled-in route sheets into the progress file of 'campaign --progress'",
+}
 
 logger = logging.getLogger("run_plan")
+#: The commented scenario ``run_plan.py init`` writes (found without importing planner).
+TEMPLATE = Path(importlib.util.find_spec("planner").origin).parent / "data" / "template.toml"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``run_plan.py [plan]``."""
+    commands = "\n".join(f"  {name:<10} {COMMAND_HELP.get(name, f'see run_plan.py {name} --help')}"
+                         for name in SUBCOMMANDS)
     p = argparse.ArgumentParser(
         prog="run_plan.py",
+        usage="run_plan.py [COMMAND] [options]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Plan a day of routes for a sanitation fleet and write the maps, route "
-        "sheets, GPX and GeoJSON. Without --scenario: the bundled offline sample.",
-        epilog="Subcommands: 'plan' (default) and 'campaign' (many days). "
-        "Exit codes: 0 planned, 2 bad input, 3 --strict and something unassigned.",
+        "sheets, GPX and GeoJSON.\nWithout --scenario: the bundled offline sample.\n\n"
+        f"commands ('run_plan.py COMMAND --help' for each):\n{commands}",
+        epilog="Exit codes: 0 planned, 2 bad input, 3 --strict and something unassigned.",
     )
-    p.add_argument("--scenario", metavar="FILE.toml", help="scenario file (default: the sample)")
+    p.add_argument("--scenario", metavar="FILE.toml", help="scenario file (default: the sample; "
+                   "'run_plan.py init FILE.toml' writes one to edit)")
+    p.add_argument("--name", metavar="NAME", help="name of the plan in titles and {name} of the "
+                   "output folder (default: the scenario's; with --sites and no --scenario, the "
+                   "first site file's name)")
     p.add_argument("--network", metavar="SOURCE",
                    help="street network: sample, a .osm.pbf/.osm/.graphml file, "
                    "'place:NAME' or 'bbox:W,S,E,N'")
@@ -58,7 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strict", action="store_true",
                    help="exit 3 if any dead spot or bin is left unassigned")
     noise = p.add_mutually_exclusive_group()
-    noise.add_argument("-q", "--quiet", action="store_true", help="print only errors and paths")
+    noise.add_argument("-q", "--quiet", action="store_true",
+                       help="print only errors, unassigned work (on stderr) and paths")
     noise.add_argument("-v", "--verbose", action="store_true", help="log every step")
     return p
 
@@ -74,6 +97,13 @@ def apply_overrides(scenario, args: argparse.Namespace):
 
     replace = dataclasses.replace
     changes: dict = {}
+    name = getattr(args, "name", None)
+    if name is not None:
+        if not name.strip():
+            raise ScenarioError("--name", "got an empty name; give the plan a name")
+        changes["name"] = name.strip()
+    elif args.sites and not args.scenario and args.sites[0] != "sample":
+        changes["name"] = Path(args.sites[0]).name.split(".")[0]  # not "sample": their city
     if args.network is not None:
         source = args.network
         if Path(source).expanduser().exists():  # else geodata says what is wrong with it
@@ -116,6 +146,55 @@ def apply_overrides(scenario, args: argparse.Namespace):
     return replace(scenario, **changes)
 
 
+#: Sentences of the settings report (whole sentences, one place, for translation).
+SETTINGS_TEXTS = {
+    "file": "Settings from {path}.",
+    "sample": "Fleet, shift, lunch and costs are the bundled sample's ({path}); for your own "
+              "city write a scenario with 'run_plan.py init city.toml' and pass --scenario.",
+    "fleet": "  fleet {name!r}: {count} truck(s) of {capacity:g} t, depot {depot}, shift "
+             "{start}-{end}, {lunch}, cost {fixed:g} per truck + {km:g} per km + {hour:g} per "
+             "hour",
+    "lunch": "lunch {minutes:g} min between {start} and {end}",
+    "no_lunch": "no lunch break",
+    "flags": "  from the command line: {flags}",
+    "zone": "  time zone {zone}, truck profile {profile}",
+    "zone_default": "  time zone UTC (the default: set timezone in the scenario), truck "
+                    "profile {profile}",
+    "profile": "{height:g} m high, {weight:g} t, up to {speed:g} km/h",
+}
+_FLAGS = ("name", "network", "sites", "trucks", "capacity", "engine", "time_limit", "seed",
+          "max_iterations", "date")
+
+
+def settings_lines(scenario, args: argparse.Namespace) -> list[str]:
+    """Which fleet, shift, lunch, cost, zone and truck settings a run takes, and from where."""
+    import geodata
+    import planner
+
+    sample = Path(scenario.source).resolve() == Path(planner.SAMPLE_SCENARIO).resolve()
+    own_city = sample and (args.network is not None or bool(args.sites))
+    lines = [SETTINGS_TEXTS["sample" if own_city else "file"].format(path=scenario.source)]
+    for f in scenario.fleet:
+        lunch = (SETTINGS_TEXTS["lunch"].format(minutes=f.break_min, start=f.break_start,
+                                                end=f.break_end)
+                 if f.break_min else SETTINGS_TEXTS["no_lunch"])
+        lines.append(SETTINGS_TEXTS["fleet"].format(
+            name=f.name, count=f.count, capacity=f.capacity_t, depot=f.depot or "the only one",
+            start=f.shift_start, end=f.shift_end, lunch=lunch, fixed=f.fixed_cost,
+            km=f.cost_per_km, hour=f.cost_per_hour))
+    flags = [f"--{k.replace('_', '-')}" for k in _FLAGS if getattr(args, k, None) is not None
+             and getattr(args, k) != []]
+    if flags:
+        lines.append(SETTINGS_TEXTS["flags"].format(flags=", ".join(flags)))
+    truck = scenario.truck or geodata.TruckProfile()
+    profile = SETTINGS_TEXTS["profile"].format(height=truck.height_m, weight=truck.weight_t,
+                                               speed=truck.top_speed_kph)
+    zone = getattr(scenario, "timezone", "UTC")
+    lines.append(SETTINGS_TEXTS["zone" if zone != "UTC" else "zone_default"].format(
+        zone=zone, profile=profile))
+    return lines
+
+
 class _Printer:
     """Progress lines for the long steps (stderr) and the final report (stdout)."""
 
@@ -134,7 +213,7 @@ class _Printer:
         if not self.quiet:
             print(f"  {self.STEPS.get(name, name):<26} {seconds:7.2f} s", file=self.err)
             if name == "problem":
-                print("  solving (best cost as it improves) ...", file=self.err)
+                print("  solving (the search objective as it improves) ...", file=self.err)
 
     def progress(self, p) -> None:
         improved = self.best is None or p.objective < self.best - 1e-6
@@ -143,36 +222,70 @@ class _Printer:
         if self.quiet or not improved or p.seconds - self.last_print < 0.5:
             return
         self.last_print = p.seconds
-        print(f"    {p.seconds:6.1f} s  best cost {p.objective:12.1f}  trucks {p.routes}",
+        print(f"    {p.seconds:6.1f} s  objective {p.objective:12.1f}  trucks {p.routes}",
               file=self.err)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
 
 
+#: Sentences of the report (whole sentences, one place, for translation).
+REPORT_TEXTS = {
+    "idle": "{n} truck(s) stay at the depot: {trucks}.",
+    "cost": "Cost: what the day costs as driven (per truck, km and hour, waiting and lunch "
+            "included); the search objective above is the engine's own measure and also "
+            "prices unserved work.",
+    "unassigned": "Unassigned: {n} ({tonnes:.1f} t)",
+    "none": "Unassigned: none, every site is served.",
+    "not_used": "Not used:",
+}
+
+
+def unassigned_lines(day) -> list[str]:
+    """The unassigned work (dead spots and bins) with reasons; one line if there is none."""
+    work = day.unassigned_work
+    if not work:
+        return [REPORT_TEXTS["none"]]
+    lines = [REPORT_TEXTS["unassigned"].format(n=len(work), tonnes=sum(u.load_t for u in work))]
+    lines.extend(f"  {u.stop_id:<12}{u.load_t:>7.1f} t  {u.reason}" for u in work)
+    return lines
+
+
 def summary_lines(day) -> list[str]:
-    """The summary table: per truck stops, tonnes, km, hours, unload trips; unassigned."""
+    """The report: a table per truck, late departures explained, idle trucks, unassigned.
+
+    The table has stops, tonnes, km, hours, unloads and cost per truck; a truck that
+    leaves after its shift starts gets the reason; idle trucks are named.
+    """
+    import maps
+
     plan = day.plan
-    lines = [f"{'truck':<7}{'stops':>6}{'tonnes':>9}{'km':>9}{'hours':>8}{'unloads':>9}",
-             "-" * 48]
+    width = 57
+    lines = [f"{'truck':<7}{'stops':>6}{'tonnes':>9}{'km':>9}{'hours':>8}{'unloads':>9}"
+             f"{'cost':>9}", "-" * width]
     for r in plan.routes:
         lines.append(f"{r.vehicle_id:<7}{len(r.stops):>6}{r.tonnes:>9.1f}{r.distance_km:>9.1f}"
-                     f"{r.duration_h:>8.2f}{r.unload_trips:>9}")
-    lines.append("-" * 48)
+                     f"{r.duration_h:>8.2f}{r.unload_trips:>9}{r.cost:>9.1f}")
+    lines.append("-" * width)
     lines.append(f"{'total':<7}{sum(len(r.stops) for r in plan.routes):>6}{plan.tonnes:>9.1f}"
-                 f"{plan.distance_km:>9.1f}{plan.duration_h:>8.2f}{plan.unload_trips:>9}")
-    idle = day.scenario.num_trucks - plan.trucks_used
-    if idle > 0:
-        lines.append(f"{idle} truck(s) stay at the depot.")
+                 f"{plan.distance_km:>9.1f}{plan.duration_h:>8.2f}{plan.unload_trips:>9}"
+                 f"{plan.cost:>9.1f}")
+    lines.append(REPORT_TEXTS["cost"])
+    names = dict(zip(day.snapped["site_id"].astype(str), day.snapped["name"].fillna("")
+                     .astype(str), strict=True)) if "name" in day.snapped else {}
+    for r in plan.routes:
+        leave = maps.explain_departure(day.problem, r, names=names)
+        if leave.code != "shift_start":
+            lines.append(f"{r.vehicle_id}: {leave.text}")
+    used = {r.vehicle_id for r in plan.routes}
+    idle = [v.id for v in day.problem.vehicles if v.id not in used]
+    if idle:
+        lines.append(REPORT_TEXTS["idle"].format(n=len(idle), trucks=", ".join(idle)))
     work = day.unassigned_work
     other = [u for u in plan.unassigned if u not in work]
-    if work:
-        lines.append(f"Unassigned: {len(work)} ({sum(u.load_t for u in work):.1f} t)")
-        lines.extend(f"  {u.stop_id:<12}{u.load_t:>7.1f} t  {u.reason}" for u in work)
-    else:
-        lines.append("Unassigned: none, every site is served.")
+    lines.extend(unassigned_lines(day))
     if other:
-        lines.append("Not used:")
+        lines.append(REPORT_TEXTS["not_used"])
         lines.extend(f"  {u.site_id:<12}  {u.reason}" for u in other)
     return lines
 
@@ -198,6 +311,8 @@ def plan_command(argv: Sequence[str]) -> int:
             print(f"Planning {scenario.name!r} for {scenario.date.isoformat()}: "
                   f"{scenario.num_trucks} truck(s), network {scenario.network.source!r}",
                   file=sys.stderr)
+            for line in settings_lines(scenario, args):
+                print(line, file=sys.stderr)
         day = planner.plan_day(scenario, progress=printer.progress, on_step=printer.step)
         out_dir = Path(args.out) if args.out else scenario.output_dir()
         files = planner.write_day(day, out_dir)
@@ -218,6 +333,9 @@ def plan_command(argv: Sequence[str]) -> int:
             printer.say(line)
         printer.say()
         printer.say(f"Planned in {total:.1f} s. Open:")
+    elif day.unassigned_work:  # unassigned work is never quiet
+        for line in unassigned_lines(day):
+            print(line, file=sys.stderr)
     _print_paths(files, out_dir, printer)
     if args.strict and day.unassigned_work:
         print(f"run_plan: --strict: {len(day.unassigned_work)} site(s) left unassigned",
@@ -230,10 +348,14 @@ def _print_paths(files: dict, out_dir: Path, printer: _Printer) -> None:
     paths = {name: Path(p) for name, p in files.items()}
     index = paths.get("index.html", out_dir / "index.html")
     printer.say(f"  overview     {index}")
+    if "timeline.html" in paths:
+        printer.say(f"  timeline     {paths['timeline.html']}")
     for name, p in sorted(paths.items()):
         if name.startswith("truck-") and name.endswith(".html"):
             printer.say(f"  driver map   {p}")
     if not printer.quiet:
+        if any(n.startswith("sheet-") and n.endswith(".html") for n in paths):
+            printer.say(f"  to print     {out_dir / 'sheet-*.html'}")
         printer.say(f"  all files    {out_dir}{'/' if not str(out_dir).endswith('/') else ''}")
 
 
@@ -246,6 +368,70 @@ def _configure_logging(args: argparse.Namespace) -> None:
         logging.getLogger(name).setLevel(logging.INFO if args.verbose else level)
 
 
+def init_command(argv: Sequence[str]) -> int:
+    """``run_plan.py init [FILE.toml]``: write the commented scenario template to edit."""
+    import planner
+
+    p = argparse.ArgumentParser(
+        prog="run_plan.py init",
+        description="Write a scenario file (TOML) for your own city: every setting with its "
+        "default and meaning, commented. As written it plans the bundled sample; edit the "
+        "network, site files and fleet, then plan with --scenario FILE.toml.")
+    p.add_argument("path", nargs="?", default="scenario.toml", metavar="FILE.toml",
+                   help="where to write it (default: scenario.toml)")
+    p.add_argument("--name", help="the plan's name (default: the file's name)")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    try:
+        args = p.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    path = Path(args.path)
+    if path.suffix != ".toml":
+        return _bad(f"init: {path}: give a file name ending in .toml")
+    if path.exists() and not args.force:
+        return _bad(f"init: {path} exists; pass --force to replace it, or give another name")
+    name = (args.name or path.stem).replace('"', "'")
+    text = TEMPLATE.read_text(encoding="utf-8").replace('name = "my-city"', f'name = "{name}"',
+                                                         1)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        planner.Scenario.from_file(path)  # the template must stay valid
+    except OSError as exc:
+        return _bad(f"init: cannot write {path}: {exc.strerror}")
+    print(f"wrote {path}: set the network, site files, time zone and fleet, then plan with\n"
+          f"  python run_plan.py --scenario {path}")
+    return EXIT_OK
+
+
+def progress_command(argv: Sequence[str]) -> int:
+    """``run_plan.py progress SHEET.csv... --out done.csv``: filled-in sheets to progress."""
+    import maps
+
+    p = argparse.ArgumentParser(
+        prog="run_plan.py progress",
+        description="Read route sheets the crews filled in (done, tonnes_cleared, done_at, "
+        "remarks in sheet-<truck>.csv or dispatch.csv) and write what was cleared as the "
+        "progress file of 'run_plan.py campaign --progress'.")
+    p.add_argument("sheets", nargs="+", metavar="SHEET.csv", help="filled-in route sheets")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="progress file to write")
+    try:
+        args = p.parse_args(list(argv))
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    try:
+        rows = maps.read_sheet_progress(args.sheets)
+        out = maps.write_progress_csv(rows, args.out)
+    except maps.SheetError as exc:
+        return _bad(f"progress: {exc}")
+    except OSError as exc:
+        return _bad(f"progress: cannot write {args.out}: {exc.strerror}")
+    tonnes = sum(r["tonnes_cleared"] for r in rows)
+    print(f"{len(rows)} stop(s) done, {tonnes:.1f} t, written to {out}; re-plan the rest with\n"
+          f"  python run_plan.py campaign --progress {out} --start-date YYYY-MM-DD")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``run_plan.py`` and the ``run-plan`` console script.
 
@@ -253,7 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ----------
     argv
         Arguments without the program name; ``None``: ``sys.argv[1:]``. The first may be
-        a subcommand, ``plan`` (the default) or ``campaign``.
+        a subcommand (``SUBCOMMANDS``): ``plan`` (the default), ``campaign``, ``sweep``,
+        ``districts``, ``init``, ``progress``.
 
     Returns
     -------
@@ -275,6 +462,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from planner import districts_main, sweep_main
 
         return int((sweep_main if command == "sweep" else districts_main)(argv) or 0)
+    if command == "init":
+        return init_command(argv)
+    if command == "progress":
+        return progress_command(argv)
     return plan_command(argv)
 
 

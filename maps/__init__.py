@@ -2,8 +2,9 @@
 
 ``write_outputs`` writes everything for one day into a folder, atomically:
 ``index.html`` (dispatcher overview), ``truck-<id>.html`` (driver pages), ``routes.geojson``,
-``stops.geojson``, ``sheet-<id>.csv``, ``dispatch.csv``, ``truck-<id>.gpx`` and
-``summary.json``. Every HTML page is self-contained (Leaflet inlined, no CDN): it draws
+``stops.geojson``, ``sheet-<id>.csv`` and ``sheet-<id>.html`` (printable route sheets),
+``timeline.html`` (every truck's day on one clock), ``dispatch.csv``, ``truck-<id>.gpx``
+and ``summary.json``. Every HTML page is self-contained (Leaflet inlined, no CDN): it draws
 its routes with no network at all; map tiles appear when online.
 """
 
@@ -20,8 +21,28 @@ from maps._exports import (
     summary,
     write_outputs,
 )
+from maps._location import Location, site_locations
 from maps._offline import render_html
 from maps._overview import overview_map
+from maps._print import render_print_sheet
+from maps._schedule import (
+    Departure,
+    departure,
+    explain_departure,
+    load_pieces,
+    visit_window,
+    window_of,
+)
+from maps._sheets import (
+    SHEET_COLUMNS,
+    SHEET_HEADERS,
+    SheetError,
+    read_sheet_progress,
+    sheet_columns,
+    write_progress_csv,
+)
+from maps._style import hhmm
+from maps._timeline import render_timeline
 from maps._writer import (
     check_output_dir,
     csv_text,
@@ -32,26 +53,43 @@ from maps._writer import (
 )
 
 __all__ = [
+    "SHEET_COLUMNS",
+    "SHEET_HEADERS",
+    "Departure",
+    "Location",
     "MapsError",
     "OfflineError",
     "PlanContext",
+    "SheetError",
     "Step",
     "build_context",
     "check_output_dir",
     "csv_text",
+    "departure",
     "directions",
     "dispatch_rows",
     "driver_map",
+    "explain_departure",
     "gpx_track",
+    "hhmm",
     "link_copy",
+    "load_pieces",
     "overview_map",
     "plan_entries",
+    "read_sheet_progress",
     "render_html",
+    "render_print_sheet",
+    "render_timeline",
     "route_sheet_rows",
     "routes_geojson",
+    "sheet_columns",
+    "site_locations",
     "staged_folder",
     "stops_geojson",
     "summary",
+    "visit_window",
+    "window_of",
     "write_file",
     "write_outputs",
+    "write_progress_csv",
 ]

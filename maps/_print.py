@@ -81,8 +81,8 @@ def _cell(name: str, row: dict[str, Any]) -> str:
         return f"<td>{_e(value)}</td>"
     if name in ("tonnes", "load_after_t"):
         value = row[name]
-        shown = "" if row["kind"] in ("start", "end", "break") and name == "tonnes" else \
-            f"{float(value):.1f}"
+        # on paper a stop's tonnes only: the notes say what an unloading tips
+        shown = "" if row["kind"] != "stop" and name == "tonnes" else f"{float(value):.1f}"
         return f'<td class="num">{shown}</td>'
     if name == "site_id":
         value = row["site_id"] if row["name"] == row["site_id"] else \

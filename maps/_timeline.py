@@ -56,7 +56,8 @@ _CSS = """
 body{font:14px/1.35 sans-serif;margin:10px;color:#222}
 h1{font-size:18px;margin:0 0 4px}
 .sn-sub{color:#555;margin-bottom:8px}
-svg{width:100%;height:auto;display:block;max-width:1100px}
+.sn-scroll{overflow-x:auto;-webkit-overflow-scrolling:touch}
+svg{width:100%;min-width:720px;height:auto;display:block;max-width:1100px}
 svg text{font:12px sans-serif}
 .sn-legend span{display:inline-block;margin:2px 14px 2px 0;white-space:nowrap}
 .sn-legend i{display:inline-block;width:16px;height:10px;margin-right:5px;border:1px solid #555;
@@ -67,7 +68,9 @@ ul.sn-trucks li{margin:2px 0}
 
 
 def timeline_bars(ctx: PlanContext, vehicle_id: str) -> list[dict[str, Any]]:
-    """The bars of one truck's day: ``kind`` (``BAR_KINDS``), ``start_s``, ``end_s``, ``tip``.
+    """One truck's day as bars: ``kind`` (``BAR_KINDS``), ``start_s``, ``end_s``, ``tip``.
+
+    ``label`` is the stop number on loading bars (``""`` on others).
 
     Consecutive bars cover the route from leaving the depot to coming back without gap
     or overlap: the drive to each visit, any wait there, then its service.
@@ -76,9 +79,10 @@ def timeline_bars(ctx: PlanContext, vehicle_id: str) -> list[dict[str, Any]]:
     places = site_locations(ctx, {i.site_id for i in infos})
     bars: list[dict[str, Any]] = []
 
-    def add(kind: str, start: float, end: float, tip: str) -> None:
+    def add(kind: str, start: float, end: float, tip: str, label: str = "") -> None:
         if end > start:
-            bars.append({"kind": kind, "start_s": int(start), "end_s": int(end), "tip": tip})
+            bars.append({"kind": kind, "start_s": int(start), "end_s": int(end), "tip": tip,
+                         "label": label})
 
     for prev, info in itertools.pairwise(infos):
         v = info.visit
@@ -99,7 +103,7 @@ def timeline_bars(ctx: PlanContext, vehicle_id: str) -> list[dict[str, Any]]:
             tip = TEXTS["tip_break"].format(**times)
         else:
             continue
-        add(v.kind, v.start_s, v.departure_s, tip)
+        add(v.kind, v.start_s, v.departure_s, tip, info.label if v.kind == "stop" else "")
     return bars
 
 
@@ -142,7 +146,7 @@ def render_timeline(ctx: PlanContext, *, timezone: str = "UTC") -> str:
     shifts = {v.id: v.shift for v in getattr(ctx.problem, "vehicles", ()) or ()}
     used = {r.vehicle_id for r in ctx.plan.routes}
     height = 26 + _ROW * len(fleet)
-    parts = [f'<svg viewBox="0 0 {_LEFT + _WIDTH + 10} {height}" role="img" '
+    parts = [f'<div class="sn-scroll"><svg viewBox="0 0 {_LEFT + _WIDTH + 24} {height}" role="img" '
              f'aria-label="{_e(TEXTS["title"].format(date=ctx.date))}">']
     for hour in range(t0, t1 + 1, 3600):
         parts.append(f'<line x1="{x(hour)}" y1="18" x2="{x(hour)}" y2="{height}" '
@@ -168,7 +172,8 @@ def render_timeline(ctx: PlanContext, *, timezone: str = "UTC") -> str:
             kind = bar["kind"]
             fill = _FILL[kind] or colour
             opacity = ' fill-opacity="0.45"' if kind == "drive" else ""
-            stroke = ' stroke="#555" stroke-dasharray="3 2"' if kind == "wait" else ""
+            stroke = (' stroke="#555" stroke-dasharray="3 2"' if kind == "wait" else
+                      "" if kind == "drive" else ' stroke="#fff" stroke-width="1"')
             top, h = (y + 4, _BAR - 8) if kind == "drive" else (y, _BAR)
             parts.append(
                 f'<rect x="{x(bar["start_s"])}" y="{top}" '
@@ -176,7 +181,13 @@ def render_timeline(ctx: PlanContext, *, timezone: str = "UTC") -> str:
                 f'fill="{fill}"{opacity}{stroke} data-kind="{kind}" '
                 f'data-start="{bar["start_s"]}" data-end="{bar["end_s"]}">'
                 f'<title>{_e(bar["tip"])}</title></rect>')
-    parts.append("</svg>")
+            wide = x(bar["end_s"]) - x(bar["start_s"]) >= 8 * len(bar["label"]) + 4
+            if bar["label"] and wide:
+                mid = (x(bar["start_s"]) + x(bar["end_s"])) / 2
+                parts.append(f'<text x="{mid:.2f}" y="{y + _BAR - 4}" text-anchor="middle" '
+                             f'fill="#fff" font-size="11" pointer-events="none">'
+                             f'{_e(bar["label"])}</text>')
+    parts.append("</svg></div>")
     legend = "".join(
         f'<span><i style="background:{_FILL[k] or "#1f77b4"}'
         f'{";opacity:.45" if k == "drive" else ""}"></i>{_e(label)}</span>'

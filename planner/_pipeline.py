@@ -335,8 +335,7 @@ class DayResult:
 
     def visits_table(self) -> pd.DataFrame:
         """One row per visit of every route, times as ``HH:MM``."""
-        def hhmm(s: int) -> str:
-            return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+        from maps import hhmm  # the one rounding of minutes every output uses
 
         return pd.DataFrame([
             {"truck": r.vehicle_id, "order": k, "kind": v.kind, "id": v.id,
@@ -464,5 +463,5 @@ def write_day(result: DayResult, out_dir: str | Path | None = None) -> dict[str,
     return maps.write_outputs(
         result.plan, problem=result.problem, G=result.G, snapped=result.snapped,
         matrix=result.matrix, out_dir=out, date=scenario.date,
-        title=f"{scenario.name} — {scenario.date.isoformat()}",
+        title=f"{scenario.name} — {scenario.date.isoformat()}", timezone=scenario.timezone,
     )

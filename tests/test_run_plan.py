@@ -67,7 +67,7 @@ def test_sample_plans_and_writes_the_output_folder(tmp_path, capsys, monkeypatch
     assert "truck   stops   tonnes       km   hours  unloads" in out
     # progress of the long steps
     for step in ("street network loaded", "sites snapped to streets", "travel matrix",
-                 "best cost"):
+                 "objective"):
         assert step in err
     # every sample site is served or listed unassigned
     summary = json.loads((folder / "summary.json").read_text())
@@ -203,3 +203,100 @@ def test_own_pbf_file_and_csv_sites(tmp_path, capsys, monkeypatch):
     pages = {p.name for p in (tmp_path / "mine").glob("truck-*.html")}
     assert pages == {f"truck-{truck['truck']}.html" for truck in summary["trucks"]}
     assert "Unassigned: none" in out, out
+
+
+# -- what the command says (issue: honest messages) -----------------------------------------
+def test_quiet_still_reports_unassigned_work_on_stderr(small, capsys):
+    # NIGHT-01 cannot be served: -q must not hide it (it goes to stderr, the paths to stdout)
+    path = small("small_sites.csv", "impossible_window.csv")
+    code, out, err = run(capsys, "--scenario", path, "--out", "q", "-q")
+    assert code == 0
+    assert "Unassigned: 1 (2.0 t)" in err and "NIGHT-01" in err
+    assert out.splitlines()[0] == "  overview     q/index.html"
+    assert "NIGHT-01" not in out
+
+
+def test_an_own_city_run_is_named_after_its_sites_and_says_whose_settings_it_took(
+        tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "--sites", str(DATA / "small_sites.csv"), "--trucks", "2",
+                       "--time-limit", "5", "--max-iterations", "30", "--out", "mine")
+    assert code == 0, err
+    assert "Planning 'small_sites'" in err  # not "sample"
+    assert "Fleet, shift, lunch and costs are the bundled sample's" in err
+    assert "run_plan.py init city.toml" in err
+    assert "shift 06:00-16:00, lunch 30 min between 11:00 and 13:00" in err
+    assert "from the command line: --sites, --trucks" in err
+    summary = json.loads(Path("mine/summary.json").read_text())
+    assert summary["title"].startswith("small_sites")
+    assert [f["shift_start"] for f in summary["fleet"]] == ["06:00", "06:00"]
+
+
+def test_name_flag_names_the_plan(small, capsys):
+    code, _, err = run(capsys, "--scenario", small("small_sites.csv"), "--name", "Kallio",
+                       "--out", "named")
+    assert code == 0, err
+    assert "Planning 'Kallio'" in err and "Settings from " in err
+    assert json.loads(Path("named/summary.json").read_text())["title"].startswith("Kallio")
+
+
+def test_report_names_idle_trucks_and_costs(small, capsys):
+    text = SMALL.replace("count = 2", "count = 4")
+    code, out, _ = run(capsys, "--scenario", small("small_sites.csv", text=text), "--out", "c")
+    assert code == 0
+    assert "truck   stops   tonnes       km   hours  unloads     cost" in out
+    summary = json.loads(Path("c/summary.json").read_text())
+    idle = summary["idle_trucks"]
+    assert idle and f"stay at the depot: {', '.join(idle)}." in out
+
+
+def test_help_lists_every_subcommand(capsys):
+    code, out, _ = run(capsys, "--help")
+    assert code == 0
+    for name in run_plan.SUBCOMMANDS:
+        assert f"\n  {name:<10} " in out, name
+
+
+def test_init_writes_a_commented_template_that_plans(tmp_path, capsys, monkeypatch):
+    from planner._scenario import _SCHEMAS, _TOP
+
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run(capsys, "init", "city.toml")
+    assert code == 0 and "python run_plan.py --scenario city.toml" in out
+    text = Path("city.toml").read_text()
+    scenario = planner.Scenario.from_file("city.toml")
+    assert scenario.name == "city" and scenario.num_trucks >= 1
+    # every setting a scenario knows is in the template, with a comment
+    for key in _TOP:
+        assert key in text, key
+    for table, keys in _SCHEMAS.items():
+        for key in keys:
+            assert f"{key} =" in text, f"[{table}] {key}"
+    assert text.count("#") > 40
+    # an existing file is kept unless --force
+    assert run(capsys, "init", "city.toml")[0] == 2
+    assert run(capsys, "init", "city.toml", "--force", "--name", "Heihe")[0] == 0
+    assert planner.Scenario.from_file("city.toml").name == "Heihe"
+
+
+def test_progress_turns_filled_sheets_into_a_campaign_progress_file(tmp_path, capsys,
+                                                                     monkeypatch):
+    import maps
+
+    monkeypatch.chdir(tmp_path)
+    rows = [dict.fromkeys(maps.SHEET_COLUMNS, "") for _ in range(3)]
+    rows[0].update(date="2025-05-06", truck="T01", kind="start", site_id="DEPOT", tonnes="0")
+    rows[1].update(date="2025-05-06", truck="T01", kind="stop", site_id="S-01",
+                   stop_id="S-01", tonnes="4.7", done="x")
+    rows[2].update(date="2025-05-06", truck="T01", kind="stop", site_id="S-02",
+                   stop_id="S-02", tonnes="7.0", tonnes_cleared="5.5")
+    lines = [",".join(maps.SHEET_COLUMNS)] + [",".join(r.values()) for r in rows]
+    Path("sheet-T01.csv").write_text("\n".join(lines) + "\n")
+    code, out, err = run(capsys, "progress", "sheet-T01.csv", "--out", "done.csv")
+    assert code == 0, err
+    assert "2 stop(s) done, 10.2 t" in out and "--progress done.csv" in out
+    assert planner.read_progress("done.csv")[0] == {"S-01": 4.7, "S-02": 5.5}
+    Path("bad.csv").write_text("\n".join(lines).replace(",x,", ",maybe,") + "\n")
+    code, _, err = run(capsys, "progress", "bad.csv", "--out", "done2.csv")
+    assert code == 2 and "bad.csv: line 3 (S-01), done: got 'maybe'" in err
+    assert "Traceback" not in err and not Path("done2.csv").exists()

@@ -8,13 +8,16 @@ import json
 import geopandas as gpd
 import gpxpy
 import pytest
+from exports_fixtures import windowed_context
 from shapely.geometry import Point
 from shapely.ops import unary_union
 
 import maps
-from maps._exports import SHEET_COLUMNS
+from maps import SHEET_COLUMNS, route_sheet_rows
+from maps._sheets import FEEDBACK_COLUMNS
 
 EXPECTED = {"index.html", "truck-T1.html", "truck-T2.html", "sheet-T1.csv", "sheet-T2.csv",
+            "sheet-T1.html", "sheet-T2.html", "timeline.html",
             "truck-T1.gpx", "truck-T2.gpx", "routes.geojson", "stops.geojson",
             "dispatch.csv", "summary.json"}  # fmt: skip
 
@@ -59,18 +62,20 @@ def test_stops_cover_every_site(files, snapped):
 
 
 def test_route_sheet_columns_and_rows(files):
-    with open(files["sheet-T1.csv"], newline="", encoding="utf-8-sig") as f:
+    with open(files["sheet-T1.csv"], newline="", encoding="utf-8-sig") as f:  # BOM for Excel
         rows = list(csv.DictReader(f))
     assert tuple(rows[0]) == SHEET_COLUMNS
     assert [r["label"] for r in rows] == ["D", "1", "2", "U1", "3", "U2", "D"]
-    assert rows[1]["street"] == "Rivi 0" and rows[1]["eta"] == "06:00"
+    assert rows[1]["location"] == "Rivi 0" and rows[1]["eta"] == "06:00"
     assert rows[3]["notes"] == "unload 7.0 t" and rows[3]["load_after_t"] == "0.0"
+    # the truck and the date are inside the sheet, on every row
+    assert {(r["truck"], r["date"]) for r in rows} == {("T1", "2024-05-01")}
 
 
 def test_dispatch_sheet_lists_trucks_and_unassigned(files):
     with open(files["dispatch.csv"], newline="", encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
-    assert tuple(rows[0]) == ("truck", *SHEET_COLUMNS)
+    assert tuple(rows[0]) == SHEET_COLUMNS
     assert {r["truck"] for r in rows} == {"T1", "T2", ""}
     unassigned = {r["site_id"]: r["notes"] for r in rows if r["kind"] == "unassigned"}
     assert unassigned == {"DS-5": "no truck time left",
@@ -147,3 +152,135 @@ def test_unknown_site_is_named(plan, problem, G, snapped, matrix, tmp_path):
     with pytest.raises(maps.MapsError, match="site 'LF'.*not in the snapped sites"):
         maps.write_outputs(plan, problem=problem, G=G, snapped=snapped[snapped.site_id != "LF"],
                            matrix=matrix, out_dir=tmp_path / "x")
+
+
+# -- what the sheets, GeoJSON, GPX and summary carry (issue: complete sheets) ----------------
+def _sheet(path):
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope="module")
+def day(G, snapped, matrix):
+    """The windowed day: DS-2 07:00-09:00, the landfill's hours, T1's lunch, T3 idle."""
+    return windowed_context(G, snapped, matrix, meta={
+        "search": {"verdict": "stopped at the iteration limit", "iterations": 50},
+        "fleet": {"verdict": "2 of 3 trucks are enough"}})
+
+
+def test_every_sheet_row_has_a_location_and_coordinates(files, snapped):
+    rows = [r for name in ("sheet-T1.csv", "sheet-T2.csv") for r in _sheet(files[name])]
+    rows += _sheet(files["dispatch.csv"])
+    where = snapped.set_index("site_id")
+    for r in rows:
+        assert r["location"], r  # never blank, even off the network
+        if r["site_id"] != "DS-OFF":
+            assert (float(r["lat"]), float(r["lon"])) == pytest.approx(
+                (where.loc[r["site_id"]].geometry.y, where.loc[r["site_id"]].geometry.x))
+
+
+def test_sheet_rows_carry_the_windows_and_blank_columns_for_the_crew(day):
+    rows = route_sheet_rows(day, "T1")
+    by_label = {r["label"]: r for r in rows}
+    assert (by_label["1"]["site_id"], by_label["1"]["open"], by_label["1"]["close"]) == (
+        "DS-2", "07:00", "09:00")
+    assert (by_label["U1"]["open"], by_label["U1"]["close"]) == ("06:00", "15:00")
+    assert (rows[0]["open"], rows[-1]["close"]) == ("06:00", "16:00")  # the shift
+    brk = next(r for r in rows if r["kind"] == "break")
+    assert (brk["open"], brk["close"]) == ("07:30", "08:00")
+    assert all(r[c] == "" for r in rows for c in FEEDBACK_COLUMNS)
+    assert by_label["2"]["open"] == by_label["2"]["close"] == ""  # DS-1 has no window
+
+
+def test_a_late_departure_is_explained_on_the_sheet_and_in_the_summary(day):
+    rows = route_sheet_rows(day, "T1")
+    assert rows[0]["departure"] > "06:00"
+    assert "DS-2" in rows[0]["notes"] and "07:00" in rows[0]["notes"]
+    trucks = {t["truck"]: t for t in maps.summary(day)["trucks"]}
+    assert trucks["T1"]["departure"]["code"] == "window"
+    assert trucks["T1"]["departure"]["waits_for"] == "DS-2"
+    assert trucks["T2"]["departure"]["code"] == "shift_start"
+
+
+def test_split_dump_rows_say_which_load(day):
+    notes = {(r["truck"], r["stop_id"]): r["notes"] for r in maps.dispatch_rows(day)}
+    assert {notes["T1", "DS-3#1"], notes["T2", "DS-3#2"]} == {"load 1 of 2", "load 2 of 2"}
+
+
+def test_stream_column_only_when_the_day_has_several(G, snapped, matrix, day):
+    assert "stream" not in maps.sheet_columns(day)
+    two = windowed_context(G, snapped, matrix, streams=True)
+    assert "stream" in maps.sheet_columns(two)
+    streams = {r["stop_id"]: r["stream"] for r in route_sheet_rows(two, "T1") if r["stop_id"]}
+    assert streams["DS-2"] == "glass" and streams["DS-1"] == "mixed"
+    served = [f["properties"] for f in maps.stops_geojson(two)["features"]
+              if f["properties"]["status"] == "served"]
+    assert {p["stop_id"]: p["stream"] for p in served}["DS-2"] == "glass"
+    assert "stream" not in maps.stops_geojson(day)["features"][0]["properties"]
+
+
+def test_stops_geojson_has_windows_locations_and_reason_codes(day):
+    props = {(p["status"], p.get("stop_id") or p["site_id"]): p
+             for p in (f["properties"] for f in maps.stops_geojson(day)["features"])
+             if p["status"] != "depot"}
+    ds2 = props["served", "DS-2"]
+    assert (ds2["open"], ds2["close"], ds2["location"]) == ("07:00", "09:00", "Sarake 3")
+    left = props["unassigned", "DS-5"]
+    assert (left["code"], left["details"], left["open"]) == (
+        "window", {"open": "10:00", "close": "11:00"}, "10:00")
+    assert props["unassigned", "DS-OFF"]["code"] == "off_network"
+    assert props["facility", "LF"]["tonnes"] == pytest.approx(21.5)
+
+
+def test_gpx_times_are_utc_from_the_scenario_time_zone(day):
+    gpx = gpxpy.parse(maps.gpx_track(day, "T2", timezone="Asia/Shanghai").to_xml())
+    first = gpx.waypoints[0]  # leaves at 06:00 Beijing time = 22:00 UTC the day before
+    assert first.time.utcoffset().total_seconds() == 0
+    assert first.time.isoformat() == "2024-04-30T22:00:00+00:00"
+    assert "Z</time>" in maps.gpx_track(day, "T2", timezone="Asia/Shanghai").to_xml()
+
+
+def test_every_output_rounds_minutes_alike(day):
+    # the sheet's ETA, the GPX time and the GeoJSON ETA of each stop show the same minute
+    rows = {r["label"]: r for r in route_sheet_rows(day, "T1")}
+    odd = [r for r in day.visits["T1"] if r.visit.arrival_s % 60]
+    assert odd, "the fixture must have visits off the whole minute"
+    gpx = gpxpy.parse(maps.gpx_track(day, "T1").to_xml())
+    for wpt in gpx.waypoints[1:-1]:
+        label = wpt.name.split()[0]
+        assert wpt.time.strftime("%H:%M") == rows[label]["eta"]
+    served = {f["properties"]["stop_id"]: f["properties"]["eta"]
+              for f in maps.stops_geojson(day)["features"]
+              if f["properties"]["status"] == "served"}
+    assert all(served[r["stop_id"]] == r["eta"] for r in rows.values() if r["stop_id"])
+
+
+def test_summary_names_idle_trucks_facilities_site_trucks_and_settings(day):
+    s = maps.summary(day, timezone="Europe/Helsinki")
+    assert s["timezone"] == "Europe/Helsinki"
+    assert s["idle_trucks"] == ["T3"]
+    [lf] = s["facilities"]
+    assert (lf["site_id"], lf["tonnes"], lf["unloads"], lf["trucks"]) == (
+        "LF", 21.5, 3, ["T1", "T2"])
+    sites = {p["site_id"]: p for p in s["sites"]}
+    assert sites["DS-3"]["trucks"] == ["T1", "T2"] and sites["DS-2"]["trucks"] == ["T1"]
+    fleet = {f["truck"]: f for f in s["fleet"]}
+    assert fleet["T1"]["break"] == {"earliest": "07:30", "latest": "08:00", "minutes": 30}
+    assert (fleet["T1"]["shift_start"], fleet["T3"]["shift_end"]) == ("06:00", "15:00")
+    assert (fleet["T1"]["fixed_cost"], fleet["T1"]["cost_per_km"]) == (100.0, 1.5)
+    assert fleet["T3"]["used"] is False and fleet["T1"]["capacity_t"] == 8.0
+    assert s["verdicts"]["search"]["iterations"] == 50
+    assert s["verdicts"]["fleet"]["verdict"] == "2 of 3 trucks are enough"
+    codes = {u["site_id"]: u["code"] for u in s["unassigned"]}
+    assert codes["DS-5"] == "window" and codes["DS-OFF"] == "off_network"
+
+
+def test_summary_without_verdicts_has_an_empty_table(files):
+    assert json.loads(files["summary.json"].read_text())["verdicts"] == {}
+
+
+def test_machine_names_and_people_headers_are_kept_apart():
+    # CSV column names are stable identifiers; what people read is SHEET_HEADERS
+    assert all(c.isascii() and c == c.lower() and " " not in c for c in SHEET_COLUMNS)
+    assert set(SHEET_COLUMNS) <= set(maps.SHEET_HEADERS)
+    assert maps.SHEET_HEADERS["tonnes_cleared"] == "Actual tonnes"
