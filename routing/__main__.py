@@ -2,6 +2,16 @@
 
 Exit codes: 0 solved (the plan may still list unassigned stops), 2 bad input (missing
 file, invalid JSON, invalid problem, a required stop that cannot be served).
+
+Two numbers are printed, and they differ on purpose. While solving, each line shows the
+engine's *search objective* at a new best solution: what the engine minimises, with
+penalties for stops it leaves out and, for OR-Tools, without the time spent waiting for
+windows or on the lunch break. At the end, *cost* is the plan's cost as the trucks drive
+it (fixed cost per truck used, per km, per hour from leaving the depot to coming back),
+recomputed by ``routing.check_plan``; the final search objective is printed beside it.
+Each route leaves its depot as late as it can without delaying any visit
+(``routing.schedule_route``), so a truck whose first window opens at 09:00 leaves for it
+then, not at the 06:00 shift start; the summary line says how many trucks do.
 """
 
 from __future__ import annotations
@@ -18,8 +28,10 @@ logger = logging.getLogger("routing")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m routing",
-                                     description="Plan sanitation truck routes.")
+    parser = argparse.ArgumentParser(
+        prog="python -m routing", description="Plan sanitation truck routes.",
+        epilog="While solving, lines show the engine's search objective (it prices unserved "
+        "stops); the summary's cost is the plan's cost as driven, waiting and breaks included.")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("solve", help="solve a problem file (JSON) into a plan file")
     run.add_argument("problem", help="problem JSON (see docs/problem-json.md)")
@@ -44,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
     def show(p: Progress) -> None:
-        print(f"  {p.seconds:7.2f} s  {p.engine}: cost {p.objective:,.2f}, "
+        print(f"  {p.seconds:7.2f} s  {p.engine}: search objective {p.objective:,.2f}, "
               f"{p.routes} route(s)", flush=True)
 
     try:
@@ -62,10 +74,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
         return 2
     t = plan.totals()
+    late = sum(r.visits[0].departure_s > problem.vehicle(r.vehicle_id).shift[0] + 59
+               for r in plan.routes)
     print(f"{problem.name}: {t['trucks_used']} truck(s), {t['distance_km']} km, "
-          f"{t['tonnes']} t, {t['unload_trips']} unload(s), cost {t['cost']}, "
-          f"{t['unassigned']} unassigned ({t['unassigned_t']} t) in {plan.solve_seconds} s "
-          f"-> {args.out}")
+          f"{t['tonnes']} t, {t['unload_trips']} unload(s), cost {t['cost']} "
+          f"(search objective {plan.objective:,.2f}), {t['unassigned']} unassigned "
+          f"({t['unassigned_t']} t), {late} truck(s) leaving after the shift start so as "
+          f"not to wait, in {plan.solve_seconds} s -> {args.out}")
     return 0
 
 

@@ -76,3 +76,27 @@ def test_module_runs_as_a_program(problem_file, tmp_path):
                          timeout=120)
     assert bad.returncode == 2
     assert "no such file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_progress_and_summary_name_the_two_numbers(make_line_problem, tmp_path, capsys):
+    # the search objective (while solving) and the plan's cost (at the end) differ on
+    # purpose: waiting for DS's 09:00 window costs hours but not objective; both are named
+    from routing import Facility, Stop, Vehicle
+
+    problem = make_line_problem(
+        [0, 2000, 4000], stops=[Stop("DS", 1, load_t=4.0, service_s=600, window=(9 * 3600,
+                                                                                10 * 3600))],
+        facilities=[Facility("L", 2, unload_s=600)],
+        vehicles=[Vehicle("T1", "D", capacity_t=8.0, shift=(6 * 3600, 16 * 3600),
+                          cost_per_hour=30.0)])
+    path = save_problem(problem, tmp_path / "p.json")
+    assert main(["solve", str(path), "--out", str(tmp_path / "plan.json"),
+                 "--max-iterations", "50"]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0].split(": ", 1)[1].startswith("search objective ")
+    assert "cost " in lines[-1] and "(search objective " in lines[-1]
+    plan = load_plan(tmp_path / "plan.json")
+    assert f"cost {round(plan.cost, 2)}" in lines[-1]
+    # it leaves as late as the window allows, and the summary says one truck does
+    assert plan.routes[0].visits[0].departure_s > 6 * 3600
+    assert "1 truck(s) leaving after the shift start so as not to wait" in lines[-1]
