@@ -1,35 +1,42 @@
 """The ``auto`` engine: OR-Tools and PyVRP side by side, the better plan wins.
 
 Each engine runs in its own process (``spawn`` context: no threads or solver state are
-inherited), so on a two-core machine both get the whole time limit. "Better" means, in
-order: fewer required stops left out, less priority-weighted work left out (a priority-1
-stop weighs 16 times a priority-5 one), lower cost. Ties go to OR-Tools, the engine that
-covers every problem. Where PyVRP cannot model the problem (breaks), OR-Tools runs alone
-in this process.
+inherited, and OR-Tools never holds two models in one process), so on a two-core machine
+both search for the whole time limit. Both stop at the same wall-clock deadline, counted
+from the moment ``solve_auto`` is called, so starting the processes eats into the search,
+not into the dispatcher's wait. Each engine's new best solutions travel back through a
+queue and reach the progress callback as they are found.
 
-Progress is reported once per engine, when it finishes (the engines' own callbacks live
-in the child processes).
+"Better" means, in order: fewer required stops left out, less priority-weighted work left
+out (a priority-1 stop weighs 16 times a priority-5 one), lower cost. Ties go to
+OR-Tools. Both engines see the problem with its breaks paid for
+(``routing._repair.without_breaks``); each plan gets its breaks back and is checked
+before the two are compared.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import queue as queues
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 
 from routing._check import check_plan
 from routing._errors import PlanViolation, RoutingError
 from routing._model import Problem
 from routing._plan import Plan
-from routing._pyvrp import pyvrp_unsupported
+from routing._repair import restore, without_breaks
 from routing._solve import Progress
 
 logger = logging.getLogger(__name__)
 
+ENGINES = ("ortools", "pyvrp")
 _WEIGHT = {1: 16, 2: 8, 3: 4, 4: 2, 5: 1}
+#: Seconds past the deadline an engine process may take to hand its plan back (building
+#: the plan from the solver's routes, pickling it) before it is stopped.
+GRACE_S = 30.0
 
 
 def plan_score(problem: Problem, plan: Plan) -> tuple[int, float, float]:
@@ -43,16 +50,47 @@ def plan_score(problem: Problem, plan: Plan) -> tuple[int, float, float]:
     return required, round(weighted, 6), round(plan.cost, 6)
 
 
-def _run_engine(engine: str, problem: Problem, options: dict) -> Plan:
-    """Child-process entry point: run one engine (module-level so it pickles)."""
-    logging.basicConfig(level=logging.WARNING)
+def run_engine(engine: str, problem: Problem, *, deadline: float, seed: int,
+               max_iterations: int | None, progress: Callable | None) -> Plan:
+    """Run one engine until the wall-clock ``deadline`` (``time.time()`` seconds).
+
+    ``max_iterations="auto"`` becomes the engine's ``routing.work_budget``; the plan's
+    ``meta["search"]`` then says so (``budget_rule``).
+    """
+    from routing._solve import work_budget
+
+    rule = "auto" if max_iterations == "auto" else None
+    if rule:
+        max_iterations = work_budget(problem, engine)
+    time_limit = max(0.1, deadline - time.time())
+    options = {"time_limit": time_limit, "seed": seed, "max_iterations": max_iterations,
+               "progress": progress}
     if engine == "pyvrp":
         from routing._pyvrp import solve_pyvrp
 
-        return solve_pyvrp(problem, **options)
-    from routing._ortools import solve_ortools
+        plan = solve_pyvrp(problem, **options)
+    else:
+        from routing._ortools import solve_ortools
 
-    return solve_ortools(problem, **options)
+        plan = solve_ortools(problem, **options)
+    search = {**plan.meta.get("search", {}), "engine": engine, "budget_rule": rule,
+              "time_limit_s": round(time_limit, 3)}
+    return replace(plan, meta={**plan.meta, "search": search})
+
+
+def _child(engine: str, problem: Problem, options: dict, out) -> None:
+    """Entry point of an engine process: progress and the result go to ``out``."""
+    logging.basicConfig(level=logging.WARNING)
+
+    def relay(p: Progress) -> None:
+        out.put(("progress", engine, p))
+
+    try:
+        plan = run_engine(engine, problem, progress=relay, **options)
+    except Exception as exc:  # reported to the parent, which keeps the other plan
+        out.put(("error", engine, f"{type(exc).__name__}: {exc}"))
+    else:
+        out.put(("plan", engine, plan))
 
 
 def solve_auto(
@@ -68,75 +106,99 @@ def solve_auto(
     Parameters
     ----------
     problem
-        The prepared problem (heavy stops split).
+        The prepared problem (heavy stops split), breaks included.
     time_limit
-        Wall-clock limit of *each* engine, in seconds (they run at the same time).
+        Wall-clock limit in seconds, counted from this call; both engines search
+        until then, at the same time.
     seed, max_iterations
         Passed to both engines; with ``max_iterations`` the result is reproducible.
     progress
-        Called with each engine's final ``Progress`` as it finishes.
+        Called with each engine's ``Progress`` as it finds a new best solution.
 
     Returns
     -------
     Plan
         The winning engine's plan with ``engine="auto"``; ``meta["auto"]`` holds the
-        winner and, per engine, its cost, unassigned count, feasibility and seconds (or
-        the error it raised).
+        winner and, per engine, its cost, unassigned count and seconds (or the error it
+        raised); ``meta`` also keeps the winner's own entries (``search``...).
 
     Raises
     ------
     RoutingError
         If no engine produced a valid plan.
     """
-    options = {"time_limit": time_limit, "seed": seed, "max_iterations": max_iterations,
-               "progress": None}
-    started = time.perf_counter()
-    engines = ["ortools", "pyvrp"]
-    if (reason := pyvrp_unsupported(problem)) is not None:
-        logger.info("auto: OR-Tools only (%s)", reason)
-        engines = ["ortools"]
+    started = time.time()
+    deadline = started + time_limit
+    searched = without_breaks(problem)
+    options = {"deadline": deadline, "seed": seed, "max_iterations": max_iterations}
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    processes = {e: context.Process(target=_child, args=(e, searched, options, out),
+                                    name=f"routing-{e}", daemon=True) for e in ENGINES}
+    for p in processes.values():
+        p.start()
+    results: dict[str, tuple[Plan | None, str | None, float]] = {}
+    try:
+        while len(results) < len(processes):
+            try:
+                kind, engine, payload = out.get(timeout=0.5)
+            except queues.Empty:
+                _reap(processes, results, started, deadline)
+                continue
+            if kind == "progress":
+                if progress is not None:
+                    progress(payload)
+            elif engine not in results:
+                plan, error = (payload, None) if kind == "plan" else (None, payload)
+                results[engine] = (plan, error, round(time.time() - started, 3))
+    finally:
+        for p in processes.values():
+            if p.is_alive():
+                p.terminate()
+            p.join(timeout=5)
+    return _pick(problem, results)
+
+
+def _reap(processes: dict, results: dict, started: float, deadline: float) -> None:
+    """Record engines whose process died, or that overran the deadline by ``GRACE_S``."""
+    for engine, p in processes.items():
+        if engine in results:
+            continue
+        if not p.is_alive() and p.exitcode not in (0, None):
+            results[engine] = (None, f"the {engine} process died (exit code {p.exitcode})",
+                               round(time.time() - started, 3))
+        elif time.time() > deadline + GRACE_S:
+            p.terminate()
+            results[engine] = (None, f"{engine} did not finish within {GRACE_S:.0f} s of "
+                               "the time limit", round(time.time() - started, 3))
+
+
+def _pick(problem: Problem, results: dict) -> Plan:
     plans: dict[str, Plan] = {}
     report: dict[str, dict] = {}
-    if len(engines) == 1:
-        results = {"ortools": _attempt(lambda: _run_engine("ortools", problem, options))}
-    else:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=len(engines), mp_context=context) as pool:
-            futures = {e: pool.submit(_run_engine, e, problem, options) for e in engines}
-            results = {e: _attempt(f.result) for e, f in futures.items()}
-    for engine, (plan, error) in results.items():
-        seconds = round(time.perf_counter() - started, 3)
+    for engine in ENGINES:
+        plan, error, seconds = results[engine]
         if plan is not None:
             try:
+                plan = restore(problem, plan)
                 check_plan(problem, plan)
             except PlanViolation as exc:
                 logger.error("auto: the %s plan breaks rules, discarded: %s", engine, exc)
-                error = f"plan breaks rules: {exc.violations[:3]}"
-                plan = None
+                error, plan = f"plan breaks rules: {exc.violations[:3]}", None
         if plan is None:
-            report[engine] = {"error": error}
+            logger.warning("auto: %s gave no plan: %s", engine, error)
+            report[engine] = {"error": error, "seconds": seconds}
             continue
         plans[engine] = plan
         report[engine] = {"cost": round(plan.cost, 6), "objective": plan.objective,
-                          "unassigned": len(plan.unassigned), "feasible": True,
-                          "solve_seconds": plan.solve_seconds}
-        if progress is not None:
-            progress(Progress(engine=engine, seconds=seconds, objective=plan.objective,
-                              routes=plan.trucks_used))
+                          "unassigned": len(plan.unassigned), "seconds": seconds,
+                          "search": plan.meta.get("search")}
     if not plans:
         raise RoutingError(f"auto: no engine produced a valid plan for {problem.name!r}: "
                            f"{report}")
-    winner = min(plans, key=lambda e: (plan_score(problem, plans[e]), engines.index(e)))
+    winner = min(plans, key=lambda e: (plan_score(problem, plans[e]), ENGINES.index(e)))
     logger.info("auto: %s wins (%s)", winner,
                 ", ".join(f"{e} {r.get('cost', r.get('error'))}" for e, r in report.items()))
     best = plans[winner]
-    meta = {**best.meta, "auto": {"winner": winner, "engines": report}}
-    return replace(best, engine="auto", meta=meta)
-
-
-def _attempt(call: Callable[[], Plan]) -> tuple[Plan | None, str | None]:
-    try:
-        return call(), None
-    except Exception as exc:  # an engine's failure must not sink the other's plan
-        logger.warning("auto: an engine failed: %s: %s", type(exc).__name__, exc)
-        return None, f"{type(exc).__name__}: {exc}"
+    return replace(best, engine="auto",
+                   meta={**best.meta, "auto": {"winner": winner, "engines": report}})

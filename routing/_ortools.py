@@ -1,19 +1,30 @@
-"""The OR-Tools engine: a routing model with landfill trips, windows, breaks and a mixed fleet.
+"""The OR-Tools engine: a routing model with landfill trips, windows, streams and daily limits.
 
 How the sanitation day is modelled
 ----------------------------------
-- Every truck *ends* at a facility (its end node is the allowed facility closest to its
-  end depot); the facility-to-depot drive and the last unload are a fixed cost of using
-  the truck and are taken off its shift.
+- Every truck *ends* at a facility (its end node is the allowed facility that accepts
+  most of its streams, then the one closest to its end depot); the facility-to-depot
+  drive and the last unload are a fixed cost of using the truck and are taken off its
+  shift.
 - Trucks unload during the day at optional *facility copies*: each copy has demand
   ``-capacity`` and the load dimension may keep slack only there, so a copy empties the
   truck. Arcs copy->copy, depot->copy and copy->end are removed, so plans do not fill up
   with empty unloads.
 - Stops are optional with a priority-weighted penalty (required stops far more), so a
-  first solution always exists; the least urgent work is what gets dropped.
+  first solution always exists; the least urgent work is what gets dropped. Only the
+  trucks that could serve a stop on a trip of its own may take it
+  (``routing._reasons.screen``).
 - Time: waiting slack, service/unload time on the outgoing arc, windows on the cumul,
-  shift on start/end cumuls, the day length as a span bound, the break as a break
-  interval that must lie inside the route.
+  shift on start/end cumuls, the day length as a span bound. Lunch breaks are not in the
+  model: ``routing.solve`` gives every engine the problem with each break paid for in
+  shifts and windows and places the breaks after the search (``routing._repair``).
+- Daily limits: a ``Daily`` dimension adds every stop's tonnes and never resets (its
+  capacity is the truck's ``max_daily_t``); a ``Stops`` dimension counts stops against
+  ``max_stops``.
+- Streams (when there is more than one): a dimension per stream counts that stream's
+  stops since the last unload and resets at copies like the load. A stop of stream *s*
+  requires every other stream's count to be zero when the truck arrives (one stream per
+  trip); a copy or an end facility requires zero for every stream it does not accept.
 
 With ``Problem.end_empty=False`` (classic CVRP/VRPTW) trucks start and end at their
 depots and capacity is per route.
@@ -38,22 +49,21 @@ from routing._check import schedule_route
 from routing._errors import ProblemError
 from routing._model import Facility, Problem, Stop, Vehicle
 from routing._plan import Plan, Route, Unassigned
+from routing._reasons import screen
 from routing._solve import Progress, ProgressCallback
 
 logger = logging.getLogger(__name__)
 
 COST_SCALE = 10_000  # integer cost units per currency unit (per metre at 10 per km)
 LOAD_SCALE = 1_000_000  # grams per tonne: loads enter OR-Tools as integers
-UNREACHABLE = "no street path"
+#: Above this many nodes the local search only looks at each node's nearest neighbours
+#: (see ``_Built._parameters``).
+LARGE_MODEL = 600
 
 
 def _leg(seconds: float) -> int:
     """A drive in whole seconds, rounded half up like ``schedule_route`` (or later)."""
     return math.floor(seconds + 0.5)
-
-
-def _hhmm(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
 @dataclass
@@ -67,8 +77,10 @@ class _Model:
     ids: list[str] = field(default_factory=list)  # stop id or facility id
     windows: list[tuple[int, int] | None] = field(default_factory=list)
     allowed: list[list[int] | None] = field(default_factory=list)  # vehicle positions
+    streams: list[str | frozenset[str] | None] = field(default_factory=list)
 
-    def add(self, kind, id_, location, service=0, demand=0, window=None, allowed=None) -> int:
+    def add(self, kind, id_, location, service=0, demand=0, window=None, allowed=None,
+            streams=None) -> int:
         self.kinds.append(kind)
         self.ids.append(id_)
         self.locations.append(location)
@@ -76,10 +88,10 @@ class _Model:
         self.demand.append(int(demand))
         self.windows.append(window)
         self.allowed.append(allowed)
+        self.streams.append(streams)  # a stop's stream; the streams a facility accepts
         return len(self.kinds) - 1
 
 
-# -- feasibility of single stops, before any search -------------------------------------
 def _tail(problem: Problem, vehicle: Vehicle, facility: Facility | None) -> int:
     """Seconds from arriving at the final facility to being back at the end depot."""
     end = problem.depot(vehicle.end_depot).location
@@ -88,89 +100,26 @@ def _tail(problem: Problem, vehicle: Vehicle, facility: Facility | None) -> int:
     return facility.unload_s + _leg(problem.duration_s[facility.location, end])
 
 
-def _alone_ok(problem: Problem, v: Vehicle, stop: Stop, fac: Facility | None) -> bool:
-    """Whether ``v`` can do the trip depot -> stop (-> facility) -> depot within all rules."""
-    dur = problem.duration_s
-    home = problem.depot(v.start_depot).location
-    end = problem.depot(v.end_depot).location
-    lead = _leg(dur[home, stop.location])
-    depart = v.shift[0]
-    if stop.window is not None:
-        depart = max(depart, stop.window[0] - lead)
-    t = depart + lead
-    start = max(t, stop.window[0]) if stop.window else t
-    if stop.window and start > stop.window[1]:
-        return False
-    t = start + stop.service_s
-    if fac is not None:
-        t += _leg(dur[stop.location, fac.location])
-        fstart = max(t, fac.window[0]) if fac.window else t
-        if fac.window and fstart > fac.window[1]:
-            return False
-        t = fstart + fac.unload_s + _leg(dur[fac.location, end])
-    else:
-        t += _leg(dur[stop.location, end])
-    return t <= v.shift[1] and t - depart <= v.duration_limit_s
-
-
-def _reachable(problem: Problem, v: Vehicle, stop: Stop) -> list[Facility | None]:
-    """The facilities through which ``v`` has a street path to serve ``stop`` and go home."""
-    dur = problem.duration_s
-    home = problem.depot(v.start_depot).location
-    end = problem.depot(v.end_depot).location
-    if not math.isfinite(dur[home, stop.location]):
-        return []
-    if not problem.end_empty:
-        return [None] if math.isfinite(dur[stop.location, end]) else []
-    return [
-        f for f in problem.allowed_facilities(v)
-        if math.isfinite(dur[stop.location, f.location]) and math.isfinite(dur[f.location, end])
-    ]
-
-
-def _screen(problem: Problem, vehicles: list[Vehicle]):
-    """Split the stops into modelled ones (with their allowed vehicles) and hopeless ones."""
-    modelled: list[tuple[Stop, list[int]]] = []
-    hopeless: list[Unassigned] = []
-    for stop in problem.stops:
-        reachable, feasible = False, []
-        for k, v in enumerate(vehicles):
-            facs = _reachable(problem, v, stop)
-            reachable = reachable or bool(facs)
-            if any(_alone_ok(problem, v, stop, f) for f in facs):
-                feasible.append(k)
-        if feasible:
-            modelled.append((stop, feasible))
-            continue
-        if not reachable:
-            reason = UNREACHABLE
-        elif stop.window is not None:
-            reason = (f"time window {_hhmm(stop.window[0])}-{_hhmm(stop.window[1])} "
-                      "cannot be met, even on a trip of its own")
-        else:
-            reason = "cannot be served and unloaded within any truck's shift, even alone"
-        hopeless.append(Unassigned(stop.id, stop.site_id, stop.load_t, reason))
-    return modelled, hopeless
-
-
 def _end_facility(problem: Problem, v: Vehicle) -> Facility | None:
-    """The facility where ``v`` finishes: open late enough, then closest to its end depot."""
+    """Where ``v`` finishes: accepting most of its streams, open late enough, nearest home."""
     dur = problem.duration_s
     home = problem.depot(v.start_depot).location
     end = problem.depot(v.end_depot).location
+    streams = [s for s in problem.streams if v.serves(s)] or list(problem.streams)
     best, best_key = None, None
     for f in problem.allowed_facilities(v):
         if not (math.isfinite(dur[f.location, end]) and math.isfinite(dur[home, f.location])):
             continue
         latest = v.shift[1] - _tail(problem, v, f)
         closes_early = f.window is not None and f.window[1] < latest
-        key = (latest < v.shift[0], closes_early, dur[f.location, end])
+        key = (-sum(f.accepts(s) for s in streams), latest < v.shift[0], closes_early,
+               dur[f.location, end])
         if best_key is None or key < best_key:
             best, best_key = f, key
     return best
 
 
-# -- the model ---------------------------------------------------------------------------
+# -- the engine ------------------------------------------------------------------------
 def solve_ortools(
     problem: Problem,
     *,
@@ -184,9 +133,10 @@ def solve_ortools(
     Parameters
     ----------
     problem
-        A prepared problem (no stop heavier than the largest truck).
+        A prepared problem (no stop heavier than the largest truck) without breaks
+        (``routing.solve`` takes care of both).
     time_limit
-        Wall-clock limit of the search, in seconds.
+        Wall-clock limit from this call, in seconds: building the model counts.
     seed
         Shuffles the order in which stops enter the model (0: the problem's order); the
         OR-Tools search itself is deterministic.
@@ -199,56 +149,60 @@ def solve_ortools(
     Returns
     -------
     Plan
-        Routes built with ``schedule_route`` and unassigned stops with reasons.
+        Routes built with ``schedule_route``; unassigned stops (the ones no truck can
+        serve with their reasons; the ones the search left out without a code, for
+        ``routing.solve`` to explain). ``meta["search"]`` says what stopped the search.
 
     Raises
     ------
     ProblemError
-        If the problem has release dates (use ``engine="pyvrp"``) or a required stop
-        cannot be served.
+        If the problem has release dates or breaks, or a required stop cannot be served.
     """
     if any(s.release_s > 0 for s in problem.stops):
         raise ProblemError("OR-Tools does not model release dates (stop release_s > 0); "
                            "use engine='pyvrp'")
+    if any(v.break_ is not None for v in problem.vehicles):
+        raise ProblemError("the OR-Tools engine plans break-free problems; call "
+                           "routing.solve, which places breaks after the search")
     started = time.perf_counter()
     usable: list[Vehicle] = []
     ends: list[Facility | None] = []
     for v in problem.vehicles:
         fac = _end_facility(problem, v) if problem.end_empty else None
         if problem.end_empty and fac is None:
-            logger.warning("vehicle %s has no street path to a facility and home; left out",
-                           v.id)
+            logger.info("vehicle %s has no street path to a facility and home; left out", v.id)
             continue
         lo, hi = v.shift[0], v.shift[1] - _tail(problem, v, fac)
         if fac is not None and fac.window is not None:
             lo, hi = max(lo, fac.window[0]), min(hi, fac.window[1])
         if hi < lo:
-            logger.warning("vehicle %s cannot unload at %s and be home within its shift; "
-                           "left out", v.id, fac.id if fac else "its depot")
+            logger.info("vehicle %s cannot unload at %s and be home within its shift; "
+                        "left out", v.id, fac.id if fac else "its depot")
             continue
         usable.append(v)
         ends.append(fac)
-    modelled, hopeless = _screen(problem, usable)
+    eligible, hopeless = screen(problem, usable)
+    modelled = [(s, list(eligible[s.id])) for s in problem.stops if s.id in eligible]
     if seed:
         random.Random(seed).shuffle(modelled)
+    search = {"stopped_by": "nothing_to_do", "iterations": 0, "budget": max_iterations}
     if not modelled:
-        return _finish(problem, [], hopeless, 0.0)
+        return _finish(problem, [], hopeless, 0.0, search)
     built = _Built(problem, usable, ends, modelled)
-    solution = built.solve(time_limit=time_limit, max_iterations=max_iterations,
-                           progress=progress, started=started)
+    solution, search = built.solve(time_limit=time_limit, max_iterations=max_iterations,
+                                   progress=progress, started=started)
     if solution is None:
         logger.warning("OR-Tools found no solution within %.1f s", time_limit)
-        unassigned = [Unassigned(s.id, s.site_id, s.load_t,
-                                 "no feasible plan found within the time limit")
+        unassigned = [Unassigned(s.id, s.site_id, s.load_t, "left out by the search")
                       for s, _ in modelled]
-        return _finish(problem, [], unassigned + hopeless, 0.0)
+        return _finish(problem, [], unassigned + hopeless, 0.0, search)
     routes, dropped = built.extract(solution)
     return _finish(problem, routes, dropped + hopeless,
-                   solution.ObjectiveValue() / COST_SCALE)
+                   solution.ObjectiveValue() / COST_SCALE, search)
 
 
 def _finish(problem: Problem, routes: list[Route], unassigned: list[Unassigned],
-            objective: float) -> Plan:
+            objective: float, search: dict) -> Plan:
     required = [u for u in unassigned if problem.stop(u.stop_id).required]
     if required:
         raise ProblemError(
@@ -256,39 +210,10 @@ def _finish(problem: Problem, routes: list[Route], unassigned: list[Unassigned],
             + "; ".join(f"{u.stop_id} ({u.reason})" for u in required)
             + ". Make them optional (required=false) or add trucks / shift time."
         )
+    order = {s.id: k for k, s in enumerate(problem.stops)}
+    unassigned = sorted(unassigned, key=lambda u: order[u.stop_id])
     return Plan(routes=tuple(routes), unassigned=tuple(unassigned), engine="ortools",
-                objective=round(objective, 6))
-
-
-def _route_ok(problem: Problem, v: Vehicle, route: Route) -> bool:
-    """Whether a scheduled route keeps its windows, break window and shift."""
-    for visit in route.visits[1:-1]:
-        if visit.kind == "break":
-            window = (v.break_.earliest_s, v.break_.latest_s)
-        elif visit.kind == "stop":
-            window = problem.stop(visit.id).window
-        else:
-            window = problem.facility(visit.id).window
-        if window is not None and not window[0] <= visit.start_s <= window[1]:
-            return False
-    day = route.visits[-1].arrival_s - route.visits[0].departure_s
-    return route.visits[-1].arrival_s <= v.shift[1] and day <= v.duration_limit_s
-
-
-def _schedule(problem: Problem, v: Vehicle, items: list[str], break_after: int | None) -> Route:
-    """``schedule_route`` with the break where OR-Tools put it, or the nearest place that fits.
-
-    OR-Tools may start a break in the middle of a drive; the house rule takes it where the
-    truck is, which can cost the few seconds of that drive.
-    """
-    route = schedule_route(problem, v.id, items, break_after=break_after)
-    if break_after is None or _route_ok(problem, v, route):
-        return route
-    for k in sorted(range(-1, len(items)), key=lambda k: abs(k - break_after)):
-        other = schedule_route(problem, v.id, items, break_after=k)
-        if _route_ok(problem, v, other):
-            return other
-    return route
+                objective=round(objective, 6), meta={"search": search})
 
 
 class _Built:
@@ -304,20 +229,25 @@ class _Built:
         for stop, allowed in modelled:
             m.add("stop", stop.id, stop.location, stop.service_s,
                   round(stop.load_t * LOAD_SCALE), stop.window,
-                  None if len(allowed) == len(vehicles) else allowed)
+                  None if len(allowed) == len(vehicles) else allowed, stop.stream)
+        streams = sorted({s.stream for s, _ in modelled})
+        self.streams = streams if len(streams) > 1 else []
         if problem.end_empty:
-            total = sum(s.load_t for s, _ in modelled)
             min_cap = min(v.capacity_t for v in vehicles)
-            copies = min(len(modelled), 2 * math.ceil(total / min_cap) + 2 * len(vehicles) + 2)
             for f in problem.facilities:
                 users = [k for k, v in enumerate(vehicles)
                          if f in problem.allowed_facilities(v)]
-                if not users:
+                work = [s for s, _ in modelled if f.accepts(s.stream)]
+                if not users or not work:
                     continue
-                for _ in range(copies):
+                # one unload per full load, a spare per truck for its part loads, margin
+                trips = math.ceil(1.25 * sum(s.load_t for s in work) / min_cap)
+                for _ in range(min(len(work), trips + len(users) + 2)):
                     m.add("copy", f.id, f.location, f.unload_s, -self.max_cap, f.window,
-                          None if len(users) == len(vehicles) else users)
-            end_node = {f.id: m.add("end", f.id, f.location, f.unload_s, 0, f.window)
+                          None if len(users) == len(vehicles) else users,
+                          frozenset(f.streams))
+            end_node = {f.id: m.add("end", f.id, f.location, f.unload_s, 0, f.window,
+                                    streams=frozenset(f.streams))
                         for f in {f.id: f for f in ends}.values()}
             self.end_nodes = [end_node[f.id] for f in ends]
         else:
@@ -329,6 +259,8 @@ class _Built:
         self._matrices()
         self._costs()
         self._load()
+        self._daily()
+        self._streams()
         self._time()
         self._optional()
         self._prune()
@@ -377,19 +309,71 @@ class _Built:
             self.max_fixed = max(self.max_fixed, fixed_units)
             routing.SetFixedCostOfVehicle(fixed_units, k)
 
-    def _load(self) -> None:
+    # -- dimensions -------------------------------------------------------------------
+    def _resetting(self, name: str, demand: list[int], capacity: int,
+                   capacities: list[int]) -> pywrapcp.RoutingDimension:
+        """A dimension that grows at stops and may drop (slack) only at facility copies."""
         routing, m = self.routing, self.m
-        demand = routing.RegisterUnaryTransitVector(m.demand)
         has_copies = "copy" in m.kinds
-        capacities = [round(v.capacity_t * LOAD_SCALE) for v in self.vehicles]
         routing.AddDimensionWithVehicleCapacity(
-            demand, self.max_cap if has_copies else 0, capacities, True, "Load")
-        self.load = routing.GetDimensionOrDie("Load")
+            routing.RegisterUnaryTransitVector(demand), capacity if has_copies else 0,
+            capacities, True, name)
+        dim = routing.GetDimensionOrDie(name)
         if has_copies:
             for node, kind in enumerate(m.kinds):
                 if kind in ("stop", "depot"):
                     for index in self._indices(node):
-                        self.load.SlackVar(index).SetValue(0)
+                        dim.SlackVar(index).SetValue(0)
+        return dim
+
+    def _load(self) -> None:
+        capacities = [round(v.capacity_t * LOAD_SCALE) for v in self.vehicles]
+        self.load = self._resetting("Load", self.m.demand, self.max_cap, capacities)
+
+    def _daily(self) -> None:
+        """Day totals that never reset: tonnes against max_daily_t, stops against max_stops."""
+        routing, m = self.routing, self.m
+        stops = [kind == "stop" for kind in m.kinds]
+        if any(v.max_daily_t is not None for v in self.vehicles):
+            grams = [d if is_stop else 0 for d, is_stop in zip(m.demand, stops, strict=True)]
+            total = sum(grams)
+            caps = [total if v.max_daily_t is None
+                    else math.floor(v.max_daily_t * LOAD_SCALE + 0.5) for v in self.vehicles]
+            routing.AddDimensionWithVehicleCapacity(
+                routing.RegisterUnaryTransitVector(grams), 0, caps, True, "Daily")
+        if any(v.max_stops is not None for v in self.vehicles):
+            ones = [int(is_stop) for is_stop in stops]
+            caps = [len(stops) if v.max_stops is None else v.max_stops for v in self.vehicles]
+            routing.AddDimensionWithVehicleCapacity(
+                routing.RegisterUnaryTransitVector(ones), 0, caps, True, "Stops")
+
+    def _streams(self) -> None:
+        """One stream per trip, unloaded where it is accepted (see the module notes)."""
+        if not self.streams:
+            return
+        m, routing = self.m, self.routing
+        n = sum(kind == "stop" for kind in m.kinds)
+        dims = {}
+        for stream in self.streams:
+            demand = [1 if kind == "stop" and m.streams[node] == stream
+                      else -n if kind == "copy" else 0
+                      for node, kind in enumerate(m.kinds)]
+            dims[stream] = self._resetting(f"Stream {stream}", demand, n,
+                                           [n] * len(self.vehicles))
+        for node, kind in enumerate(m.kinds):
+            if kind == "stop":
+                banned = [s for s in self.streams if s != m.streams[node]]
+                indices = [self.manager.NodeToIndex(node)]
+            elif kind in ("copy", "end"):
+                accepts = m.streams[node]
+                banned = [s for s in self.streams if accepts and s not in accepts]
+                indices = ([self.manager.NodeToIndex(node)] if kind == "copy" else
+                           [routing.End(k) for k, e in enumerate(self.end_nodes) if e == node])
+            else:
+                continue
+            for stream in banned:
+                for index in indices:
+                    dims[stream].CumulVar(index).SetValue(0)
 
     def _indices(self, node: int) -> list[int]:
         """Routing indices of a node (a depot shared by several trucks has one per start)."""
@@ -398,16 +382,15 @@ class _Built:
         return [self.manager.NodeToIndex(node)]
 
     def _time_matters(self) -> bool:
-        """False when no window, break or shift can bind (classic CVRP): skip the dimension."""
+        """False when no window or shift can bind (classic CVRP): skip the dimension."""
         p, m = self.problem, self.m
-        if p.end_empty or any(m.windows) or any(v.break_ for v in self.vehicles):
+        if p.end_empty or any(m.windows):
             return True
         longest = int(self.transit.max(axis=1).sum())  # no route can take longer than this
         return longest > min(v.duration_limit_s for v in self.vehicles)
 
     def _time(self) -> None:
         routing, m, p = self.routing, self.m, self.problem
-        self.breaks: dict[int, pywrapcp.IntervalVar] = {}
         self.end_range: dict[int, tuple[int, int, int]] = {}
         if not self._time_matters():
             return
@@ -418,10 +401,6 @@ class _Built:
             if window is None or m.kinds[node] in ("depot", "end"):
                 continue
             td.CumulVar(self.manager.NodeToIndex(node)).SetRange(int(window[0]), int(window[1]))
-        visit = [0] * routing.Size()
-        for index in range(routing.Size()):
-            visit[index] = m.service[self.manager.IndexToNode(index)]
-        solver = routing.solver()
         for k, v in enumerate(self.vehicles):
             tail = _tail(p, v, self.ends[k])
             start, end = routing.Start(k), routing.End(k)
@@ -433,14 +412,6 @@ class _Built:
             td.CumulVar(end).SetRange(lo, hi)
             td.SetSpanUpperBoundForVehicle(max(0, v.duration_limit_s - tail), k)
             self.end_range[k] = (lo, hi, max(0, v.duration_limit_s - tail))
-            brk = v.break_
-            if brk is not None and v.shift[0] <= brk.latest_s < v.shift[1]:
-                interval = solver.FixedDurationIntervalVar(
-                    brk.earliest_s, brk.latest_s, brk.duration_s, False, f"break {v.id}")
-                td.SetBreakIntervalsOfVehicle([interval], k, visit)
-                solver.Add(interval.StartExpr() >= td.CumulVar(start))
-                solver.Add(interval.EndExpr() <= td.CumulVar(end))
-                self.breaks[k] = interval
 
     def _optional(self) -> None:
         routing, m = self.routing, self.m
@@ -489,101 +460,123 @@ class _Built:
         unload next to it is left out, and the local search rarely puts both in at once
         (the sample day kept 10 of 45 stops out after 150 solutions). This walks each
         truck from stop to stop, taking the stop quickest to start divided by its
-        priority weight, through the nearest free facility copy when the load would not
-        fit, with the break as soon as its window opens and the way to the final unload
-        kept within the shift. Times follow the model's transit matrix, so OR-Tools
-        accepts the routes; if not, the caller falls back to its own strategies.
+        priority weight, through the nearest facility with a free copy when the load
+        would not fit (or the stream changes), within the truck's daily limits, and keeps
+        the way to the final unload within the shift. Times follow the model's transit
+        matrix, so OR-Tools accepts the routes; if not, the caller falls back to its own
+        strategies. Each step is one vectorised pass over the stops left, so 3,000 stops
+        take a few seconds.
         """
         m = self.m
-        stops = [n for n, k in enumerate(m.kinds) if k == "stop"]
-        weight = {}
-        for n in stops:
-            stop = self.problem.stop(m.ids[n])
-            weight[n] = 1000.0 if stop.required else float(6 - stop.priority)
+        stops = np.array([n for n, k in enumerate(m.kinds) if k == "stop"], dtype=np.int64)
+        weight = np.array([1000.0 if self.problem.stop(m.ids[n]).required
+                           else float(6 - self.problem.stop(m.ids[n]).priority) for n in stops])
         free: dict[str, list[int]] = {}
         for n, k in enumerate(m.kinds):
             if k == "copy":
                 free.setdefault(m.ids[n], []).append(n)
-        left = set(stops)
+        inf = float(self.horizon) * 4
+        arrays = {
+            "opens": np.array([w[0] if w else 0 for w in m.windows], dtype=float),
+            "closes": np.array([w[1] if w else inf for w in m.windows], dtype=float),
+            "service": np.array(m.service, dtype=float),
+            "demand": np.array(m.demand, dtype=float),
+            "stream": np.array([m.streams[n] for n in stops], dtype=object),
+        }
+        left = np.ones(len(stops), dtype=bool)
         routes = []
         for k in range(len(self.vehicles)):
-            route = self._greedy_route(k, left, free, weight)
+            allowed = np.array([m.allowed[n] is None or k in m.allowed[n] for n in stops])
+            route = self._greedy_route(k, stops, left, allowed, weight, free, arrays)
             routes.append([self.manager.NodeToIndex(n) for n in route])
         return routes
 
-    def _move(self, k: int, a: int, b: int, t: int, taken: bool) -> tuple[int, bool] | None:
-        """Truck ``k`` done at node ``a`` at ``t`` serves ``b``: (done time, break taken)."""
-        m, brk = self.m, self.vehicles[k].break_
-        drive = int(self.transit[a, b]) - m.service[a]
-        if not taken and t + drive >= brk.earliest_s:  # the break comes first
-            begin = max(t, brk.earliest_s)
-            if begin > brk.latest_s:
-                return None
-            t, taken = begin + brk.duration_s, True
-        arrive = t + drive
-        window = m.windows[b]
-        if window is not None:
-            if arrive > window[1]:
-                return None
-            arrive = max(arrive, int(window[0]))
-        return arrive + m.service[b], taken
+    def _accepts(self, node: int, stream: str) -> bool:
+        accepts = self.m.streams[node]
+        return not accepts or stream in accepts
 
-    def _can_finish(self, k: int, a: int, t: int, taken: bool) -> bool:
-        """Whether truck ``k`` done at node ``a`` at ``t`` still reaches its end in time."""
-        v, brk = self.vehicles[k], self.vehicles[k].break_
+    def _greedy_route(self, k, stops, left, allowed, weight, free, arrays) -> list[int]:
+        """One truck's greedy route (nodes); marks its stops used in ``left``."""
+        m, transit = self.m, self.transit
+        opens, closes = arrays["opens"], arrays["closes"]
+        service, demand, stream_of = arrays["service"], arrays["demand"], arrays["stream"]
+        v = self.vehicles[k]
+        cap = round(v.capacity_t * LOAD_SCALE)
+        day_cap = math.inf if v.max_daily_t is None else v.max_daily_t * LOAD_SCALE + 0.5
+        max_stops = math.inf if v.max_stops is None else v.max_stops
         lo, hi, span = self.end_range.get(k, (0, self.horizon, self.horizon))
-        if not taken:
-            begin = max(t, brk.earliest_s)
-            if begin > brk.latest_s:
-                return False
-            t = begin + brk.duration_s
-        arrive = max(t + int(self.transit[a, self.end_nodes[k]]) - self.m.service[a], lo)
-        return arrive <= hi and arrive - v.shift[0] <= span
-
-    def _greedy_route(self, k: int, left: set[int], free: dict[str, list[int]],
-                      weight: dict[int, float]) -> list[int]:
-        """One truck's greedy route (nodes), taking its stops and copies out of the pools."""
-        m = self.m
-        cap = round(self.vehicles[k].capacity_t * LOAD_SCALE)
-        here, t, load = self.start_nodes[k], self.vehicles[k].shift[0], 0
-        taken = k not in self.breaks
+        end = self.end_nodes[k]
+        to_end = transit[stops, end] - service[stops]
+        last_unload: dict[str, int] = {}  # stream the end refuses -> facility node to use
+        if self.streams and self.problem.end_empty:
+            for stream in {s for s in stream_of if not self._accepts(end, s)}:
+                mine = stream_of == stream
+                reps = [c[0] for c in free.values() if c and self._accepts(c[0], stream)
+                        and (m.allowed[c[0]] is None or k in m.allowed[c[0]])]
+                via = [transit[stops, c] - service[stops] + transit[c, end] for c in reps]
+                to_end = np.where(mine, np.min(via, axis=0) if via else np.inf, to_end)
+                if reps:
+                    last_unload[stream] = min(reps, key=lambda c: transit[c, end])
+        here, t, load, day, count, trip = self.start_nodes[k], float(v.shift[0]), 0.0, 0.0, 0, None
         route: list[int] = []
-        while True:
-            best = None
-            for n in sorted(left):
-                if m.allowed[n] is not None and k not in m.allowed[n]:
-                    continue
-                path, a, step = [], here, (t, taken)
-                if load + m.demand[n] > cap:
-                    copies = [c[-1] for c in free.values() if c
-                              and (m.allowed[c[-1]] is None or k in m.allowed[c[-1]])]
-                    if not copies:
+
+        def close(route: list[int]) -> list[int]:
+            """Unload the last trip where it is accepted, if the end facility refuses it."""
+            if trip in last_unload:
+                copies = free[m.ids[last_unload[trip]]]
+                if copies:
+                    route.append(copies.pop())
+            return route
+
+        def done_at(a: int, t0: float, targets: np.ndarray) -> np.ndarray:
+            arrive = t0 + transit[a, targets] - service[a]
+            start = np.maximum(arrive, opens[targets])
+            return np.where(arrive <= closes[targets], start + service[targets], np.inf)
+
+        while count < max_stops:
+            cand = left & allowed
+            if not cand.any():
+                return close(route)
+            idx = np.nonzero(cand)[0]
+            nodes = stops[idx]
+            cand_day = day + demand[nodes] <= day_cap
+            same = np.ones(len(idx), dtype=bool) if trip is None else stream_of[idx] == trip
+            fits = (load + demand[nodes] <= cap) & same
+            done = np.where(fits & cand_day, done_at(here, t, nodes), np.inf)
+            via = np.full(len(idx), -1)
+            if not fits.all():
+                for copies in free.values():
+                    c = copies[-1] if copies else None
+                    if c is None or (m.allowed[c] is not None and k not in m.allowed[c]):
                         continue
-                    c = min(copies, key=lambda c: self.transit[here, c] + self.transit[c, n])
-                    step = self._move(k, a, c, *step)
-                    if step is None:
+                    if trip is not None and not self._accepts(c, trip):
                         continue
-                    a = c
-                    path.append(c)
-                step = self._move(k, a, n, *step)
-                if step is None or not self._can_finish(k, n, *step):
-                    continue
-                path.append(n)
-                score = (step[0] - t) / weight[n]
-                if best is None or score < best[0]:
-                    best = (score, path, step)
-            if best is None:
-                return route
-            _, path, (t, taken) = best
-            for node in path:
-                if m.kinds[node] == "copy":
-                    free[m.ids[node]].pop()
-                    load = 0
-                else:
-                    load += m.demand[node]
-                    left.discard(node)
-                route.append(node)
-            here = path[-1]
+                    t_c = done_at(here, t, np.array([c]))[0]
+                    if not np.isfinite(t_c):
+                        continue
+                    through = np.where(~fits & cand_day, done_at(c, t_c, nodes), np.inf)
+                    better = through < done
+                    done = np.where(better, through, done)
+                    via = np.where(better, c, via)
+            back = np.maximum(done + to_end[idx], lo)
+            ok = np.isfinite(done) & (back <= hi) & (back - v.shift[0] <= span)
+            if not ok.any():
+                return close(route)
+            score = np.where(ok, (done - t) / weight[idx], np.inf)
+            best = int(np.argmin(score))
+            node, c = int(nodes[best]), int(via[best])
+            if c >= 0:
+                free[m.ids[c]].pop()
+                route.append(c)
+                load = 0.0
+            route.append(node)
+            load += demand[node]
+            day += demand[node]
+            count += 1
+            trip = stream_of[idx[best]]
+            left[idx[best]] = False
+            t, here = float(done[best]), node
+        return close(route)
 
     # -- search -----------------------------------------------------------------------
     def _parameters(self, first, time_limit: float, max_iterations: int | None):
@@ -619,21 +612,36 @@ class _Built:
 
     def solve(self, *, time_limit: float, max_iterations: int | None,
               progress: ProgressCallback | None, started: float):
+        """The best solution found, and what stopped the search (``meta["search"]``)."""
         routing = self.routing
         best = [math.inf]
+        count = [0]
+        first_at: list[float] = []
 
         def on_solution() -> None:
+            count[0] += 1
             value = routing.CostVar().Value()
             if value >= best[0]:
                 return
             best[0] = value
+            seconds = time.perf_counter() - started
+            if not first_at:
+                first_at.append(round(seconds, 3))
             used = sum(routing.NextVar(routing.Start(k)).Value() != routing.End(k)
                        for k in range(len(self.vehicles)))
-            seconds = time.perf_counter() - started
             logger.debug("ortools: objective %.2f, %d route(s) at %.1f s",
                          value / COST_SCALE, used, seconds)
             if progress is not None:
                 progress(Progress("ortools", round(seconds, 3), value / COST_SCALE, used))
+
+        def report(solution) -> tuple:
+            budget_hit = max_iterations is not None and count[0] >= max_iterations
+            stopped = ("no_solution" if solution is None
+                       else "iterations" if budget_hit else "time_limit")
+            return solution, {"stopped_by": stopped, "iterations": count[0],
+                              "budget": max_iterations, "unit": "solutions",
+                              "first_solution_s": first_at[0] if first_at else None,
+                              "seconds": round(time.perf_counter() - started, 3)}
 
         routing.AddAtSolutionCallback(on_solution)
         strategies = routing_enums_pb2.FirstSolutionStrategy
@@ -648,16 +656,16 @@ class _Built:
                 params = self._parameters(firsts[0], max(remaining, 0.1), max_iterations)
                 solution = routing.SolveFromAssignmentWithParameters(initial, params)
                 if solution is not None:
-                    return solution
+                    return report(solution)
             logger.info("ortools: the greedy first solution was not accepted")
         for first in firsts:
             remaining = time_limit - (time.perf_counter() - started)
             params = self._parameters(first, max(remaining, 0.1), max_iterations)
             solution = routing.SolveWithParameters(params)
             if solution is not None:
-                return solution
+                return report(solution)
             logger.info("ortools: no first solution with strategy %s", first)
-        return None
+        return report(None)
 
     # -- reading a solution -------------------------------------------------------------
     def extract(self, solution) -> tuple[list[Route], list[Unassigned]]:
@@ -674,7 +682,7 @@ class _Built:
                 continue
             if p.end_empty:
                 nodes.append(routing.End(k))
-            items, position, load = [], {}, 0
+            items, load = [], 0
             for i in nodes:
                 node = self.manager.IndexToNode(i)
                 kind = m.kinds[node]
@@ -682,38 +690,11 @@ class _Built:
                     load += m.demand[node]
                     served.add(m.ids[node])
                 elif kind == "copy" and load == 0:
-                    position[i] = len(items) - 1
-                    continue
+                    continue  # an unload with nothing on board
                 else:
                     load = 0
                 items.append(m.ids[node])
-                position[i] = len(items) - 1
-            break_after = None
-            if k in self.breaks:
-                begin = solution.StartValue(self.breaks[k])
-                break_after = -1
-                for i in nodes:
-                    done = solution.Value(self.time.CumulVar(i)) + m.service[
-                        self.manager.IndexToNode(i)]
-                    if done <= begin:
-                        break_after = position[i]
-            routes.append(_schedule(p, v, items, break_after))
-        dropped = [self._reason(stop, served) for stop, _ in self.modelled
-                   if stop.id not in served]
+            routes.append(schedule_route(p, v.id, items))
+        dropped = [Unassigned(stop.id, stop.site_id, stop.load_t, "left out by the search")
+                   for stop, _ in self.modelled if stop.id not in served]
         return routes, dropped
-
-    def _reason(self, stop: Stop, served: set[str]) -> Unassigned:
-        p = self.problem
-        if not p.end_empty:
-            allowed = [v for v in self.vehicles if v.capacity_t >= stop.load_t]
-            done = sum(p.stop(s).load_t for s in served)
-            if done + stop.load_t > sum(v.capacity_t for v in allowed) + 1e-9:
-                reason = "not enough truck capacity in the fleet"
-                return Unassigned(stop.id, stop.site_id, stop.load_t, reason)
-        reason = "not enough truck time in the shift"
-        if stop.window is not None:
-            reason += f" to reach it within {_hhmm(stop.window[0])}-{_hhmm(stop.window[1])}"
-        busier = [s for s in served if p.stop(s).priority < stop.priority]
-        if busier:
-            reason += " (more urgent work came first)"
-        return Unassigned(stop.id, stop.site_id, stop.load_t, reason)

@@ -22,7 +22,24 @@ How the problem maps onto PyVRP (0.14)
   served whenever the fleet can) that grows with urgency (priority 1 earns 16 times
   what priority 5 does); required stops are required. If PyVRP cannot serve every required
   stop, the solve is repeated with required stops as very valuable optional ones so the
-  plan reports what could not be done.
+  plan reports what could not be done. Stops no truck can serve on a trip of their own
+  are left out before the search (``routing._reasons.screen``).
+- A daily limit (a truck's tonnes over all its trips, or its number of stops) has no
+  PyVRP counterpart: capacity resets at every reload. It is modelled exactly through
+  the one route-level quantity PyVRP has, the route distance: every arc into a stop is
+  lengthened by ``K`` times the stop's load (or by ``K`` for a stop count), with ``K``
+  longer than any real route, and ``max_distance`` allows ``K`` times the limit plus a
+  real route. A stop's ``K`` term is paid on whichever arc enters it, so moves between
+  positions and trucks cost what they did; its prize grows by the same amount, so
+  serving it is worth what it was. The neighbourhoods are computed on the real
+  distances. When trucks have both limits the one closer to binding is modelled so; the
+  other, like anything the search could not keep, is repaired after the search
+  (``routing._repair``).
+- Waste streams: trucks are split by stream for the day (a truck that collects one
+  stream keeps it; a truck that collects several takes the stream that needs trucks
+  most) and each stream is solved as its own PyVRP problem with the facilities that
+  accept it, in a share of the time limit proportional to its stops. The OR-Tools
+  engine plans one stream per *trip* for trucks with several; PyVRP one per day.
 
 Timing is rebuilt by ``routing.schedule_route`` from the visiting order, so the rules
 live in one place; ``routing.check_plan`` then verifies the plan.
@@ -34,7 +51,7 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from pyvrp import (
@@ -61,6 +78,7 @@ from routing._check import schedule_route
 from routing._errors import ProblemError, RoutingError
 from routing._model import Facility, Problem, Vehicle
 from routing._plan import Plan, Route, Unassigned
+from routing._reasons import screen, work_hours_lb
 from routing._solve import Progress
 
 logger = logging.getLogger(__name__)
@@ -68,18 +86,20 @@ logger = logging.getLogger(__name__)
 _FAR = 10**9  # stands in for an unreachable pair (inf in the problem's matrices)
 _MONEY_SCALES = tuple(10**k for k in range(10))
 _PRIORITY_WEIGHT = {1: 16, 2: 8, 3: 4, 4: 2, 5: 1}
+LEFT_OUT = "left out by the search"
 
 
 def pyvrp_unsupported(problem: Problem) -> str | None:
-    """Why PyVRP cannot model this problem, or ``None`` if it can.
+    """Why the PyVRP engine cannot take this problem as it is, or ``None``.
 
-    PyVRP has no breaks (lunch) and no per-vehicle unloading sites other than its
-    reload depots, which we use; breaks are the one gap.
+    Breaks are not a limit of the product: ``routing.solve`` gives every engine the
+    problem with its breaks paid for in shifts and windows and places them after the
+    search. Only a problem still holding breaks is refused here.
     """
     with_break = [v.id for v in problem.vehicles if v.break_ is not None]
     if with_break:
-        return ("PyVRP does not model breaks; use engine='ortools' (vehicles with a "
-                f"break: {', '.join(with_break[:5])})")
+        return ("the PyVRP engine plans break-free problems (routing.solve places breaks "
+                f"after the search); trucks with a break: {', '.join(with_break[:5])}")
     return None
 
 
@@ -88,11 +108,14 @@ class _Mapped:
     """A problem in PyVRP's terms, and the way back."""
 
     data: ProblemData
+    neighbour_data: ProblemData  # the same with real distances, for the neighbourhoods
     type_vehicles: tuple[tuple[str, ...], ...]  # vehicle ids per PyVRP vehicle type
     type_end_facility: tuple[str | None, ...]  # facility each type ends at (end_empty)
     num_depots: int  # home depots; facility k is PyVRP depot num_depots + k
     money_scale: int  # PyVRP cost units per unit of money
     max_prize: int  # the largest prize, which the penalties must be able to outweigh
+    limit: str | None  # "tonnes" or "stops": the daily limit modelled exactly
+    k_cost: tuple[int, ...]  # per client: what its daily-limit term adds to the cost
 
 
 def _is_integral(values) -> bool:
@@ -128,6 +151,21 @@ def _end_facility(problem: Problem, vehicle: Vehicle) -> Facility:
     return min(problem.allowed_facilities(vehicle),
                key=lambda f: (f.unload_s + problem.duration_s[f.location, home],
                               problem.distance_m[f.location, home], f.id))
+
+
+def _limit_to_model(problem: Problem) -> str | None:
+    """Which daily limit goes into the distance (the one closer to binding), if any."""
+    total_t = sum(s.load_t for s in problem.stops)
+    ratios = {}
+    if any(v.max_daily_t is not None for v in problem.vehicles):
+        room = sum(v.max_daily_t if v.max_daily_t is not None else total_t
+                   for v in problem.vehicles)
+        ratios["tonnes"] = total_t / max(room, 1e-9)
+    if any(v.max_stops is not None for v in problem.vehicles):
+        room = sum(v.max_stops if v.max_stops is not None else len(problem.stops)
+                   for v in problem.vehicles)
+        ratios["stops"] = len(problem.stops) / max(room, 1)
+    return max(ratios, key=ratios.get) if ratios else None
 
 
 def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mapped:
@@ -180,6 +218,22 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
              + v.cost_per_hour * tails[v.id][1] / 3600 for v in problem.vehicles}
     rates = [r for v in problem.vehicles for r in (v.cost_per_km / 1000, v.cost_per_hour / 3600)]
     scale = _money_scale(rates)
+    per_metre = {v.id: round(v.cost_per_km / 1000 * scale) for v in problem.vehicles}
+
+    # a daily limit in the route distance (module notes), when every truck pays alike
+    limit = _limit_to_model(problem)
+    if limit is not None and len(set(per_metre.values())) > 1:
+        logger.info("pyvrp: trucks pay different rates per km; the daily %s limit is "
+                    "repaired after the search instead of modelled", limit)
+        limit = None
+    k_dist = 0
+    if limit is not None:
+        finite = dist[dist < _FAR]
+        k_dist = int((finite.max() if finite.size else 1) * (len(problem.stops) + 2
+                     * len(problem.vehicles) + 2) + 1)
+
+    def counted(s) -> int:
+        return load_of(s.load_t) if limit == "tonnes" else 1
 
     depots = [Depot(location=d.location, name=d.id) for d in problem.depots]
     fac_index = {}
@@ -198,12 +252,13 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
     alone = 3 * (per_m * (finite_d.max() if finite_d.size else 0)
                  + per_s * (finite_t.max() if finite_t.size else 0))
     base = int(max(1.0, 100 * alone + scale * max(fixed.values())))
+    unit_cost = next(iter(per_metre.values()))
     clients = []
     for s in problem.stops:
         early, late = s.window if s.window is not None else (0, _FAR)
         required = s.required and not soft_required
         prize = 0 if required else base * _PRIORITY_WEIGHT[s.priority] * (
-            1000 if s.required else 1)
+            1000 if s.required else 1) + unit_cost * k_dist * counted(s)
         clients.append(Client(location=s.location, pickup=[load_of(s.load_t)],
                               service_duration=s.service_s, tw_early=early, tw_late=late,
                               release_time=s.release_s, prize=prize, required=required,
@@ -215,7 +270,7 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
         key = (v.start_depot, v.end_depot, capacity_of(v.capacity_t), v.shift,
                v.duration_limit_s, round(fixed[v.id] * scale), v.cost_per_km,
                v.cost_per_hour, tuple(f.id for f in problem.allowed_facilities(v)),
-               fac.id if fac else None)
+               fac.id if fac else None, v.max_daily_t, v.max_stops)
         groups.setdefault(key, []).append(v.id)
     vehicle_types = []
     type_vehicles = []
@@ -226,6 +281,11 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
         tail = math.ceil(tail_s - 1e-9)
         end = fac_index[fac.id] if fac is not None else depot_index[v.end_depot]
         reloads = [fac_index[f] for f in key[8]] if problem.facilities else []
+        cap = (v.max_daily_t if limit == "tonnes" else v.max_stops if limit == "stops"
+               else None)
+        max_distance = (np.iinfo(np.int64).max if cap is None else
+                        k_dist * (capacity_of(cap) if limit == "tonnes" else cap)
+                        + k_dist - 1)
         vehicle_types.append(VehicleType(
             num_available=len(ids),
             capacity=[key[2]],
@@ -235,17 +295,64 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
             tw_early=v.shift[0],
             tw_late=max(v.shift[0], v.shift[1] - tail),
             shift_duration=max(0, v.duration_limit_s - tail),
-            unit_distance_cost=round(v.cost_per_km / 1000 * scale),
+            max_distance=int(max_distance),
+            unit_distance_cost=per_metre[v.id],
             unit_duration_cost=round(v.cost_per_hour / 3600 * scale),
             reload_depots=reloads,
             name=",".join(ids),
         ))
         type_vehicles.append(tuple(ids))
         type_end.append(fac.id if fac is not None else None)
-    data = ProblemData(locations, clients, depots, vehicle_types, [dist], [dur])
+    real = ProblemData(locations, clients, depots, vehicle_types, [dist], [dur])
+    data = real
+    if limit is not None:
+        # the K term sits on every arc into a stop; stops sharing a location (a split
+        # dump) with different terms get a location each, a copy of the shared one
+        counts = [counted(s) for s in problem.stops]
+        by_location: dict[int, set[int]] = {}
+        for s, c in zip(problem.stops, counts, strict=True):
+            by_location.setdefault(s.location, set()).add(c)
+        if all(len(c) == 1 for c in by_location.values()):
+            bumped = dist.copy()
+            for loc, (c,) in by_location.items():
+                col = bumped[:, loc]
+                col[col < _FAR] += k_dist * c
+                col[loc] = 0
+            data = real.replace(distance_matrices=[bumped])
+        else:
+            data = _own_locations(real, dist, dur, problem, counts, k_dist)
     max_prize = max((c.prize for c in clients), default=0)
-    return _Mapped(data, tuple(type_vehicles), tuple(type_end), len(problem.depots), scale,
-                   max_prize)
+    k_cost = tuple(unit_cost * k_dist * counted(s) for s in problem.stops) if limit else (
+        (0,) * len(problem.stops))
+    return _Mapped(data, real, tuple(type_vehicles), tuple(type_end), len(problem.depots),
+                   scale, max_prize, limit, k_cost)
+
+
+def _own_locations(real: ProblemData, dist: np.ndarray, dur: np.ndarray, problem: Problem,
+                   counts: list[int], k_dist: int) -> ProblemData:
+    """``real`` with every client at a location of its own carrying its own K term."""
+    n = problem.num_locations
+    idx = np.array(list(range(n)) + [s.location for s in problem.stops])
+    new_dist = dist[np.ix_(idx, idx)].copy()
+    new_dur = dur[np.ix_(idx, idx)].copy()
+    for k, c in enumerate(counts):
+        col = new_dist[:, n + k]
+        col[col < _FAR] += k_dist * c
+    np.fill_diagonal(new_dist, 0)
+    np.fill_diagonal(new_dur, 0)
+    locations = list(real.locations()) + [Location(x=0.0, y=0.0, name=s.id)
+                                          for s in problem.stops]
+    clients = [_moved(c, n + k) for k, c in enumerate(real.clients())]
+    return real.replace(locations=locations, clients=clients, distance_matrices=[new_dist],
+                        duration_matrices=[new_dur])
+
+
+def _moved(c: Client, location: int) -> Client:
+    """A copy of a PyVRP client at another location."""
+    return Client(location=location, delivery=list(c.delivery), pickup=list(c.pickup),
+                  service_duration=c.service_duration, tw_early=c.tw_early,
+                  tw_late=c.tw_late, release_time=c.release_time, prize=c.prize,
+                  required=c.required, group=c.group, name=c.name)
 
 
 class _Stop:
@@ -255,10 +362,12 @@ class _Stop:
         self.deadline = deadline
         self.max_iterations = max_iterations
         self.iterations = 0
+        self.by_budget = False
 
     def __call__(self, best_cost: int) -> bool:
         self.iterations += 1
         if self.max_iterations is not None and self.iterations > self.max_iterations:
+            self.by_budget = True
             return True
         return time.perf_counter() >= self.deadline
 
@@ -266,11 +375,14 @@ class _Stop:
 class _OnBest(IteratedLocalSearchCallbacks):
     """Relays the first solution and each new feasible best to the progress callback."""
 
-    def __init__(self, progress: Callable, started: float, scale: int):
+    def __init__(self, progress: Callable | None, started: float, mapped: _Mapped,
+                 base: float):
         self.progress = progress
         self.started = started
-        self.scale = scale
+        self.mapped = mapped
+        self.base = base
         self.evaluator = CostEvaluator([0.0], 0.0, 0.0)
+        self.first_s: float | None = None
 
     def on_start(self, ils) -> None:
         self.on_best(ils.initial_solution)
@@ -278,29 +390,37 @@ class _OnBest(IteratedLocalSearchCallbacks):
     def on_best(self, best: Solution) -> None:
         if not best.is_feasible():
             return
-        self.progress(Progress(engine="pyvrp",
-                               seconds=round(time.perf_counter() - self.started, 3),
-                               objective=self.evaluator.cost(best) / self.scale,
+        seconds = round(time.perf_counter() - self.started, 3)
+        if self.first_s is None:
+            self.first_s = seconds
+        if self.progress is None:
+            return
+        # the plan's cost in money, without the daily-limit terms in the distances
+        k_paid = sum(self.mapped.k_cost[a.idx] for r in best.routes() for a in r.schedule()
+                     if a.is_client())
+        objective = (self.evaluator.cost(best) - k_paid) / self.mapped.money_scale
+        self.progress(Progress(engine="pyvrp", seconds=seconds,
+                               objective=round(self.base + objective, 6),
                                routes=best.num_routes()))
 
 
 def _run(mapped: _Mapped, *, deadline: float, seed: int, max_iterations: int | None,
-         progress: Callable | None, started: float):
+         progress: Callable | None, started: float, base: float):
     """PyVRP's ``solve``, with a penalty ceiling above the largest prize.
 
     PyVRP caps its penalties (per unit of excess load or time warp) at 100 000 by
     default; a prize above that would make an overloaded route look better than any
-    feasible one. Penalties still start at PyVRP's usual midpoint.
+    feasible one. Penalties still start at PyVRP's usual midpoint. Neighbourhoods come
+    from the real distances (the daily-limit terms would make light stops look near).
     """
     stop = _Stop(deadline, max_iterations)
-    callbacks = (_OnBest(progress, started, mapped.money_scale) if progress is not None
-                 else IteratedLocalSearchCallbacks())
+    callbacks = _OnBest(progress, started, mapped, base)
     params = SolveParams(ils=IteratedLocalSearchParams(callbacks=callbacks))
     defaults = PenaltyParams()
     penalty = PenaltyParams(max_penalty=max(defaults.max_penalty, 10.0 * mapped.max_prize))
     data = mapped.data
     rng = RandomNumberGenerator(seed=seed)
-    neighbours = compute_neighbours(data, params.neighbourhood)
+    neighbours = compute_neighbours(mapped.neighbour_data, params.neighbourhood)
     ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
     for op in params.operators:
         if op.supports(data):
@@ -309,7 +429,7 @@ def _run(mapped: _Mapped, *, deadline: float, seed: int, max_iterations: int | N
     init = ls(Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
     algo = IteratedLocalSearch(data, pm, ls, init, params.ils)
     result = algo.run(stop, collect_stats=False, display=False)
-    return result.best, stop.iterations
+    return result.best, stop, callbacks.first_s
 
 
 def _to_routes(problem: Problem, mapped: _Mapped, best: Solution) -> list[Route]:
@@ -330,25 +450,80 @@ def _to_routes(problem: Problem, mapped: _Mapped, best: Solution) -> list[Route]
             items.append(mapped.type_end_facility[vt])
         routes.append(schedule_route(problem, vehicle_id, items,
                                      depart_s=int(schedule[0].end_time)))
-    order = {v.id: k for k, v in enumerate(problem.vehicles)}
-    return sorted(routes, key=lambda route: order[route.vehicle_id])
+    return routes
 
 
-def _unassigned(problem: Problem, best: Solution, mapped: _Mapped) -> list[Unassigned]:
-    served = {a.idx for r in best.routes() for a in r.schedule() if a.is_client()}
-    out = []
-    for k, s in enumerate(problem.stops):
-        if k in served:
+# -- waste streams: one PyVRP problem per stream ------------------------------------------
+def stream_parts(problem: Problem) -> list[Problem]:
+    """The problem split by stream for PyVRP, each with the trucks it gets for the day.
+
+    A truck that collects one of the problem's streams keeps it; a truck that collects
+    several goes, one at a time, to the stream with the most work (a lower bound on its
+    truck-hours, ``routing._reasons.work_hours_lb``) per truck-hour already given to it.
+    Each part keeps only the facilities that accept its stream on its trucks.
+    """
+    streams = problem.streams
+    if len(streams) <= 1:
+        return [problem]
+    work = {s: work_hours_lb(problem, [x for x in problem.stops if x.stream == s])
+            for s in streams}
+    given: dict[str, list[Vehicle]] = {s: [] for s in streams}
+    flexible = []
+    for v in problem.vehicles:
+        mine = [s for s in streams if v.serves(s) and problem.unload_facilities(v, s)]
+        if len(mine) == 1:
+            given[mine[0]].append(v)
+        elif mine:
+            flexible.append((v, mine))
+    for v, mine in flexible:
+        hours = {s: sum(x.duration_limit_s for x in given[s]) / 3600 for s in mine}
+        pick = max(mine, key=lambda s: (work[s] / (1.0 + hours[s]), -streams.index(s)))
+        given[pick].append(v)
+    parts = []
+    for s in streams:
+        if not given[s]:
             continue
-        if not np.isfinite(problem.duration_s[:, s.location]).any():
-            reason = "no street path reaches this stop"
-        elif s.load_t > problem.max_capacity_t + 1e-9:
-            reason = f"{s.load_t} t is more than any truck carries"
-        else:
-            reason = ("PyVRP found no room for it: the fleet's capacity, shifts and "
-                      "opening hours are used up by more urgent or cheaper work")
-        out.append(Unassigned(s.id, s.site_id, s.load_t, reason))
-    return out
+        vehicles = tuple(replace(v, facilities=tuple(f.id for f in
+                                                     problem.unload_facilities(v, s)))
+                         for v in given[s])
+        stops = tuple(x for x in problem.stops if x.stream == s)
+        if stops:
+            parts.append(problem.with_changes(stops=stops, vehicles=vehicles,
+                                              name=f"{problem.name} [{s}]"))
+    return parts
+
+
+def _solve_part(problem: Problem, *, deadline: float, seed: int, max_iterations: int | None,
+                progress: Callable | None, started: float, base: float):
+    """Routes, stops left out, and search figures for one PyVRP problem."""
+    mapped = build_pyvrp_data(problem)
+    best, stop, first_s = _run(mapped, deadline=deadline, seed=seed,
+                               max_iterations=max_iterations, progress=progress,
+                               started=started, base=base)
+    iterations, soft = stop.iterations, False
+    if not best.is_feasible() and any(s.required for s in problem.stops):
+        logger.warning("PyVRP could not serve every required stop; solving again with "
+                       "required stops as optional ones of very high value")
+        soft = True
+        mapped = build_pyvrp_data(problem, soft_required=True)
+        best, stop, first_s = _run(mapped, deadline=max(deadline, time.perf_counter() + 1.0),
+                                   seed=seed, max_iterations=max_iterations,
+                                   progress=progress, started=started, base=base)
+        iterations += stop.iterations
+    if not best.is_feasible():
+        raise RoutingError(
+            f"PyVRP found no feasible plan for {problem.name!r} in its time "
+            f"(time warp {best.time_warp()}, excess load {best.excess_load()}); "
+            "try a longer time_limit or engine='ortools'")
+    routes = _to_routes(problem, mapped, best)
+    served = {problem.stops[a.idx].id for r in best.routes() for a in r.schedule()
+              if a.is_client()}
+    left = [s.id for s in problem.stops if s.id not in served]
+    prizes = sum(mapped.data.clients()[k].prize for k, s in enumerate(problem.stops)
+                 if s.id not in served)
+    return routes, left, {"iterations": iterations, "by_budget": stop.by_budget,
+                          "first_s": first_s, "soft": soft,
+                          "prizes": prizes / mapped.money_scale, "limit": mapped.limit}
 
 
 def solve_pyvrp(
@@ -364,14 +539,15 @@ def solve_pyvrp(
     Parameters
     ----------
     problem
-        The problem (heavy stops already split, as ``routing.solve`` does). No breaks.
+        The problem (heavy stops already split, no breaks: ``routing.solve`` takes
+        care of both).
     time_limit
         Wall-clock limit, in seconds, for the whole solve.
     seed
         Random seed.
     max_iterations
         Stop after this many iterations (reproducible with ``seed``); the time limit
-        still applies.
+        still applies. With several streams, each stream's search gets this budget.
     progress
         Called with a ``routing.Progress`` at each new feasible best solution.
 
@@ -379,7 +555,8 @@ def solve_pyvrp(
     -------
     Plan
         ``engine="pyvrp"``; ``objective`` is the plan's cost plus the prizes of the
-        stops left out, in money; ``meta`` has ``iterations`` and ``soft_required``.
+        stops left out, in money; ``meta["search"]`` says what stopped the search;
+        ``meta["pyvrp"]`` the streams solved apart and the daily limit modelled.
 
     Raises
     ------
@@ -390,29 +567,46 @@ def solve_pyvrp(
     """
     started = time.perf_counter()
     deadline = started + time_limit
-    mapped = build_pyvrp_data(problem)
-    best, iterations = _run(mapped, deadline=deadline, seed=seed,
-                            max_iterations=max_iterations, progress=progress, started=started)
-    soft = False
-    if not best.is_feasible() and any(s.required for s in problem.stops):
-        logger.warning("PyVRP could not serve every required stop; solving again with "
-                       "required stops as optional ones of very high value")
-        soft = True
-        mapped = build_pyvrp_data(problem, soft_required=True)
-        best, more = _run(mapped, deadline=max(deadline, time.perf_counter() + 1.0),
-                          seed=seed, max_iterations=max_iterations, progress=progress,
-                          started=started)
-        iterations += more
-    if not best.is_feasible():
-        raise RoutingError(
-            f"PyVRP found no feasible plan for {problem.name!r} within {time_limit} s "
-            f"(time warp {best.time_warp()}, excess load {best.excess_load()}); "
-            "try a longer time_limit or engine='ortools'")
-    routes = _to_routes(problem, mapped, best)
-    objective = sum(r.cost for r in routes) + best.uncollected_prizes() / mapped.money_scale
+    if (reason := pyvrp_unsupported(problem)) is not None:
+        raise ProblemError(reason)
+    eligible, hopeless = screen(problem)
+    doable = problem.with_changes(stops=tuple(s for s in problem.stops if s.id in eligible))
+    parts = stream_parts(doable) if doable.stops else []
+    routes: list[Route] = []
+    left: list[str] = [s.id for s in doable.stops
+                       if not any(s in part.stops for part in parts)]
+    figures = []
+    base = 0.0
+    for k, part in enumerate(parts):
+        rest = sum(len(p.stops) for p in parts[k:])
+        share = (deadline - time.perf_counter()) * len(part.stops) / rest
+        got, missed, fig = _solve_part(part, deadline=time.perf_counter() + max(share, 0.1),
+                                       seed=seed, max_iterations=max_iterations,
+                                       progress=progress, started=started, base=base)
+        routes.extend(got)
+        left.extend(missed)
+        figures.append(fig)
+        base += sum(r.cost for r in got)
+    order = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes.sort(key=lambda r: order[r.vehicle_id])
+    stop_order = {s.id: k for k, s in enumerate(problem.stops)}
+    unassigned = [Unassigned(s, problem.stop(s).site_id, problem.stop(s).load_t, LEFT_OUT)
+                  for s in left] + hopeless
+    unassigned.sort(key=lambda u: stop_order[u.stop_id])
+    objective = sum(r.cost for r in routes) + sum(f["prizes"] for f in figures)
+    iterations = sum(f["iterations"] for f in figures)
+    by_budget = bool(figures) and all(f["by_budget"] for f in figures)
+    search = {"stopped_by": "iterations" if by_budget else
+              ("time_limit" if figures else "nothing_to_do"),
+              "iterations": iterations, "budget": max_iterations, "unit": "iterations",
+              "first_solution_s": figures[0]["first_s"] if figures else None,
+              "seconds": round(time.perf_counter() - started, 3)}
     logger.info("pyvrp: %d iterations, %d route(s), objective %.2f", iterations,
                 len(routes), objective)
-    return Plan(routes=tuple(routes), unassigned=tuple(_unassigned(problem, best, mapped)),
-                engine="pyvrp", seed=seed, objective=objective,
-                solve_seconds=round(time.perf_counter() - started, 3),
-                meta={"iterations": iterations, "soft_required": soft})
+    meta = {"search": search, "iterations": iterations,
+            "soft_required": any(f["soft"] for f in figures),
+            "pyvrp": {"streams": [p.streams[0] for p in parts] if len(parts) > 1 else [],
+                      "daily_limit_modelled": figures[0]["limit"] if figures else None}}
+    return Plan(routes=tuple(routes), unassigned=tuple(unassigned), engine="pyvrp",
+                seed=seed, objective=objective,
+                solve_seconds=round(time.perf_counter() - started, 3), meta=meta)

@@ -8,6 +8,7 @@ rule. Big dumps are split into truck loads here, before any engine sees them.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -40,9 +41,24 @@ def prepare(problem: Problem) -> Problem:
     prepared = problem.split_for_fleet()
     if prepared is not problem:
         logger.info("split %d heavy stop(s) into %d stops of at most %.1f t",
-                    sum(s.load_t > problem.max_capacity_t for s in problem.stops),
+                    len(problem.stops) - sum(s.site_id == s.id for s in prepared.stops),
                     len(prepared.stops), problem.max_capacity_t)
     return prepared
+
+
+def work_budget(problem: Problem, engine: str) -> int:
+    """The iterations ``max_iterations="auto"`` gives ``engine`` for this problem.
+
+    Sized to the number of stops so a small day stops by its budget (the same seed then
+    gives the same plan) while a city's day, whose iterations cost more each, runs into
+    its time limit first and uses all of it. OR-Tools counts solutions of its local
+    search (the bundled sample: 100, about 8 s on 2 cores); PyVRP counts iterations of
+    its iterated local search (the sample: 2,500, about 3 s).
+    """
+    n = len(problem.stops)
+    if engine == "pyvrp":
+        return 1000 + 30 * n
+    return 10 + 2 * n
 
 
 def solve(
@@ -51,7 +67,7 @@ def solve(
     engine: str = "ortools",
     time_limit: float = 10.0,
     seed: int = 0,
-    max_iterations: int | None = None,
+    max_iterations: int | str | None = None,
     progress: ProgressCallback | None = None,
 ) -> Plan:
     """Plan the day: routes for the fleet, checked before they are returned.
@@ -61,21 +77,29 @@ def solve(
     problem
         The problem. Stops heavier than the largest truck are split automatically.
     engine
-        ``"ortools"`` (always available), ``"pyvrp"`` (where its model covers the
-        problem: no breaks) or ``"auto"`` (both, the better plan wins).
+        ``"ortools"``, ``"pyvrp"`` or ``"auto"`` (both at once, the better plan wins).
+        Every engine plans every problem: breaks are placed after the search (see
+        ``routing._repair``); OR-Tools refuses release dates.
     time_limit
-        Wall-clock limit of the search, in seconds.
+        Wall-clock limit of the whole solve, in seconds, from this call to the checked
+        plan (model building, search, placing breaks).
     seed
-        Random seed; with ``max_iterations`` set the result is reproducible.
+        Random seed; with an iteration budget that stops the search before the time
+        limit, the same seed gives the same plan.
     max_iterations
-        Stop after this many search iterations (deterministic); ``None``: time only.
+        The search's work budget: a number of iterations, ``"auto"`` (sized to the
+        problem per engine, see ``work_budget``) or ``None`` (time only).
     progress
-        Called with a ``Progress`` at each new best solution.
+        Called with a ``Progress`` at each new best solution of each engine.
 
     Returns
     -------
     Plan
-        Routes, unassigned stops with reasons, per-site progress; already checked.
+        Routes, unassigned stops with reasons and codes, per-site progress; already
+        checked. ``meta["search"]`` says what stopped the search (``"time_limit"`` or
+        ``"iterations"``), after how many iterations of which budget;
+        ``meta["fleet"]`` whether the fleet or the search was short
+        (``routing._reasons.fleet_report``).
 
     Raises
     ------
@@ -84,31 +108,48 @@ def solve(
     PlanViolation
         If an engine returned a plan that breaks a rule (a bug, never a user error).
     """
+    from routing._reasons import explain, fleet_report, screen
+    from routing._repair import restore, without_breaks
+
     if engine not in ENGINES:
         raise ProblemError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
-    if time_limit <= 0:
+    if not (isinstance(time_limit, int | float) and math.isfinite(time_limit)
+            and time_limit > 0):
         raise ProblemError(f"time_limit must be positive seconds, got {time_limit}")
-    prepared = prepare(problem)
+    if not (max_iterations is None or max_iterations == "auto" or (
+            isinstance(max_iterations, int) and not isinstance(max_iterations, bool)
+            and max_iterations > 0)):
+        raise ProblemError(f"max_iterations must be a whole number > 0, 'auto' or None, "
+                           f"got {max_iterations!r}")
     started = time.perf_counter()
-    options = {"time_limit": time_limit, "seed": seed, "max_iterations": max_iterations,
-               "progress": progress}
-    if engine == "ortools":
-        from routing._ortools import solve_ortools
-
-        plan = solve_ortools(prepared, **options)
-    elif engine == "pyvrp":
-        from routing._pyvrp import solve_pyvrp
-
-        plan = solve_pyvrp(prepared, **options)
-    else:
+    deadline = time.time() + time_limit
+    prepared = prepare(problem)
+    options = {"seed": seed, "progress": progress}
+    if engine == "auto":
         from routing._auto import solve_auto
 
-        plan = solve_auto(prepared, **options)
+        plan = solve_auto(prepared, time_limit=max(0.1, deadline - time.time()),
+                          max_iterations=max_iterations, **options)
+    else:
+        from routing._auto import run_engine
+
+        searched = run_engine(engine, without_breaks(prepared), deadline=deadline,
+                              max_iterations=max_iterations, **options)
+        plan = restore(prepared, searched)
+    eligible, _ = screen(prepared)
+    found = plan.meta.get("search", {}).get("stopped_by") != "no_solution"
+    pending = [u.stop_id for u in plan.unassigned if not u.code]
+    explained = {u.stop_id: u for u in explain(prepared, plan, pending, eligible=eligible,
+                                               searched=found)}
+    unassigned = tuple(explained.get(u.stop_id, u) for u in plan.unassigned)
+    plan = replace(plan, unassigned=unassigned)
     plan = replace(
         plan,
         seed=seed,
         solve_seconds=round(time.perf_counter() - started, 3),
         sites=site_progress(problem, plan),
+        meta={**plan.meta, "fleet": fleet_report(prepared, plan),
+              "time_limit_s": time_limit},
     )
     check_plan(prepared, plan)
     logger.info(

@@ -46,15 +46,31 @@ def test_score_prefers_serving_required_stops(square):
         problem, _plan(1.0, required_left))
 
 
-def test_breaks_fall_back_to_ortools_alone(square):
+def test_auto_races_both_engines_when_trucks_take_a_lunch(square):
+    # PyVRP used to refuse any truck with a break, which left auto to OR-Tools alone.
     lunch = Break(11 * 3600, 13 * 3600, 1800)
-    vehicles = tuple(Vehicle(v.id, "D", capacity_t=2.0, break_=lunch) for v in square.vehicles)
-    problem = square.with_changes(vehicles=vehicles)
-    plan = solve_auto(problem, time_limit=2, seed=0)
+    vehicles = tuple(Vehicle(v.id, "D", capacity_t=2.0, break_=lunch,
+                             shift=(10 * 3600, 14 * 3600)) for v in square.vehicles)
+    # an hour and a half at each stop: every truck is out over lunch
+    stops = tuple(Stop(s.id, s.location, s.load_t, service_s=5400) for s in square.stops)
+    problem = square.with_changes(vehicles=vehicles, stops=stops)
+    plan = solve_auto(problem, time_limit=3, seed=0, max_iterations=100)
     routing.check_plan(problem, plan)
     assert plan.engine == "auto"
-    assert set(plan.meta["auto"]["engines"]) == {"ortools"}
-    assert plan.meta["auto"]["winner"] == "ortools"
+    report = plan.meta["auto"]["engines"]
+    assert set(report) == {"ortools", "pyvrp"}
+    assert all("cost" in r for r in report.values()), report
+    assert all(any(v.kind == "break" for v in r.visits) for r in plan.routes)
+
+
+def test_auto_keeps_its_time_limit(square):
+    # Starting two processes must eat into the search, not add to the wait: both engines
+    # stop at one deadline counted from the call.
+    import time
+
+    started = time.perf_counter()
+    routing.solve(square, engine="auto", time_limit=3, seed=0)
+    assert time.perf_counter() - started < 3 + 2.0
 
 
 @pytest.mark.slow
@@ -69,3 +85,7 @@ def test_auto_runs_both_and_keeps_the_better(square):
     assert plan.cost == pytest.approx(min(costs.values()))
     assert plan.meta["auto"]["winner"] in costs
     assert {p.engine for p in seen} == set(costs)
+    # incumbents arrive as they are found, in time order per engine
+    for engine in costs:
+        times = [p.seconds for p in seen if p.engine == engine]
+        assert times == sorted(times)

@@ -93,7 +93,8 @@ def test_stop_without_street_path_is_reported():
     )
     plan = solve(problem, **FAST)
     check_plan(problem, plan)
-    assert [(u.stop_id, u.reason) for u in plan.unassigned] == [("ISLAND", "no street path")]
+    assert [(u.stop_id, u.code) for u in plan.unassigned] == [("ISLAND", "no_path")]
+    assert "no street path" in plan.unassigned[0].reason
     assert plan.routes == ()
 
 
@@ -226,6 +227,8 @@ def test_same_seed_and_iterations_give_the_same_plan(lunch_problem):
                      max_iterations=200)
         d = plan_to_dict(plan)
         d.pop("solve_seconds")
+        d["meta"]["search"].pop("seconds")  # machine-dependent
+        d["meta"]["search"].pop("first_solution_s")
         return d
 
     assert run(7) == run(7)

@@ -5,7 +5,7 @@ import pytest
 
 import routing
 from routing import Break, Depot, Facility, Problem, Stop, Vehicle
-from routing._pyvrp import build_pyvrp_data, pyvrp_unsupported, solve_pyvrp
+from routing._pyvrp import build_pyvrp_data, solve_pyvrp
 
 
 def _line_problem(positions_km, **changes) -> Problem:
@@ -63,14 +63,16 @@ def test_end_empty_unloads_each_load(one_big_dump):
     assert plan.sites[0].cleared_t == pytest.approx(24.0)
 
 
-def test_breaks_are_rejected_with_the_fix(one_big_dump):
+def test_pyvrp_plans_trucks_with_a_lunch(one_big_dump):
+    # The engine sees the problem with the lunch paid for; routing.solve puts it back.
     lunch = Break(11 * 3600, 13 * 3600, 1800)
     vehicle = Vehicle("T1", "D", capacity_t=8.0, break_=lunch)
     problem = one_big_dump.with_changes(vehicles=(vehicle,))
-    assert "breaks" in pyvrp_unsupported(problem)
-    with pytest.raises(routing.ProblemError,
-                       match="PyVRP does not model breaks; use engine='ortools'"):
+    with pytest.raises(routing.ProblemError, match="places breaks after the search"):
         solve_pyvrp(problem, time_limit=1, seed=0)
+    plan = routing.solve(problem, engine="pyvrp", time_limit=5, seed=0, max_iterations=300)
+    routing.check_plan(problem, plan)
+    assert plan.engine == "pyvrp" and not plan.unassigned
 
 
 def test_same_seed_and_iterations_same_plan(two_clusters):
