@@ -35,3 +35,7 @@ def test_notebook_runs(name):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if o.output_type == "error"]
     assert not errors
+    # a planner reading the notebook sees no warnings either (they are printed on stderr)
+    warned = [o.text for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if o.output_type == "stream" and o.name == "stderr" and "Warning" in o.text]
+    assert not warned, warned
