@@ -22,6 +22,7 @@ from maps._exports import (
     write_outputs,
 )
 from maps._location import Location, site_locations
+from maps._navigate import NavLinks, navigate_links
 from maps._offline import render_html
 from maps._overview import overview_map
 from maps._print import render_print_sheet
@@ -42,6 +43,7 @@ from maps._sheets import (
     write_progress_csv,
 )
 from maps._style import hhmm
+from maps._tiles import TILE_PRESETS, TileSource, tile_source
 from maps._timeline import render_timeline
 from maps._writer import (
     check_output_dir,
@@ -55,13 +57,16 @@ from maps._writer import (
 __all__ = [
     "SHEET_COLUMNS",
     "SHEET_HEADERS",
+    "TILE_PRESETS",
     "Departure",
     "Location",
     "MapsError",
+    "NavLinks",
     "OfflineError",
     "PlanContext",
     "SheetError",
     "Step",
+    "TileSource",
     "build_context",
     "check_output_dir",
     "csv_text",
@@ -74,6 +79,7 @@ __all__ = [
     "hhmm",
     "link_copy",
     "load_pieces",
+    "navigate_links",
     "overview_map",
     "plan_entries",
     "read_sheet_progress",
@@ -87,6 +93,7 @@ __all__ = [
     "staged_folder",
     "stops_geojson",
     "summary",
+    "tile_source",
     "visit_window",
     "window_of",
     "write_file",

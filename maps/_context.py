@@ -17,9 +17,12 @@ from typing import Any
 
 import geopandas as gpd
 import networkx as nx
+import numpy as np
 
 from maps._errors import MapsError
+from maps._streets import StreetLines, street_lines
 from maps._style import truck_colours
+from maps._tiles import TileSource, tile_source
 
 __all__ = ["PlanContext", "Segment", "VisitInfo", "build_context", "number", "text"]
 
@@ -74,6 +77,11 @@ class PlanContext:
     date: str
     title: str
     unassigned: list[Any] = field(default_factory=list)  # plan's + snapped rows not listed
+    #: Where the background tiles come from; GCJ-02 tiles shift everything drawn.
+    tiles: TileSource = field(default_factory=tile_source)
+    #: Work sites planned for a later day of a campaign: site id -> day number.
+    scheduled: dict[str, int] = field(default_factory=dict)
+    _streets: StreetLines | None = field(default=None, repr=False)
 
     def site(self, site_id: str) -> Mapping[str, Any]:
         """The snapped row of a site."""
@@ -103,21 +111,45 @@ class PlanContext:
         return {p.site_id: p for p in getattr(self.plan, "sites", ())}
 
     def bounds(self, vehicle_id: str | None = None) -> list[list[float]]:
-        """``[[south, west], [north, east]]`` of the sites and routes (one truck's, or all)."""
+        """``[[south, west], [north, east]]`` (WGS-84) of the routes (one truck's, or all).
+
+        The routes' street paths and visited places set the extent, so a far-off
+        unassigned site does not shrink every route into a corner; a plan without
+        routes falls back to the reachable sites, then to all sites.
+        """
         if vehicle_id is None:
-            xs = [g.x for g in self.sites.geometry]
-            ys = [g.y for g in self.sites.geometry]
+            infos = [i for v in self.visits.values() for i in v]
             segs = [s for segs in self.segments.values() for s in segs]
         else:
-            xs = [i.lonlat[0] for i in self.visits[vehicle_id]]
-            ys = [i.lonlat[1] for i in self.visits[vehicle_id]]
-            segs = self.segments[vehicle_id]
+            infos = list(self.visits[vehicle_id])
+            segs = list(self.segments[vehicle_id])
+        xs = [i.lonlat[0] for i in infos]
+        ys = [i.lonlat[1] for i in infos]
         for seg in segs:
             xs.extend(c[0] for c in seg.coords)
             ys.extend(c[1] for c in seg.coords)
+        if not xs and vehicle_id is None:
+            rows = self.sites
+            if "reachable" in rows and rows["reachable"].astype(bool).any():
+                rows = rows[rows["reachable"].astype(bool)]
+            xs = [g.x for g in rows.geometry]
+            ys = [g.y for g in rows.geometry]
         if not xs:
             return [[-1.0, -1.0], [1.0, 1.0]]
         return [[min(ys), min(xs)], [max(ys), max(xs)]]
+
+    def display_bounds(self, vehicle_id: str | None = None) -> list[list[float]]:
+        """``bounds`` moved into the tiles' coordinates (GCJ-02 tiles), as Leaflet takes it."""
+        (s, w), (n, e) = self.bounds(vehicle_id)
+        lon, lat = self.tiles.display(np.array([w, e]), np.array([s, n]))
+        return [[float(lat[0]), float(lon[0])], [float(lat[1]), float(lon[1])]]
+
+    def streets(self) -> StreetLines:
+        """The graph's street lines for the pages, built on first use (once per write)."""
+        if self._streets is None:
+            self._streets = street_lines(self.G, transform=self.tiles.display
+                                         if self.tiles.shifted else None)
+        return self._streets
 
     def street_of(self, site_id: str) -> str:
         """Name of the street the site is snapped to (``""`` if unknown or unnamed)."""
@@ -188,8 +220,22 @@ def _path(matrix: Any, a: str, b: str, sites: gpd.GeoDataFrame) -> tuple[tuple, 
 
 
 def build_context(plan: Any, *, problem: Any, G: nx.MultiDiGraph, snapped: gpd.GeoDataFrame,
-                  matrix: Any, date: Any = None, title: str | None = None) -> PlanContext:
-    """Resolve a plan for rendering (see module docstring)."""
+                  matrix: Any, date: Any = None, title: str | None = None,
+                  tiles: TileSource | str | None = None,
+                  scheduled: Mapping[str, int] | None = None) -> PlanContext:
+    """Resolve a plan for rendering (see module docstring).
+
+    Parameters
+    ----------
+    plan, problem, G, snapped, matrix, date, title
+        As for ``maps.write_outputs``.
+    tiles
+        The pages' background tiles (``maps.tile_source``: a preset name, an XYZ
+        template or a ``TileSource``); default OpenStreetMap.
+    scheduled
+        For a campaign day: work sites planned for a later day, site id -> day number.
+        They are shown as "scheduled for day N", not as unassigned work.
+    """
     if snapped.crs is not None and snapped.crs.to_epsg() != 4326:
         snapped = snapped.to_crs(4326)
     sites = snapped.set_index("site_id", drop=False)
@@ -241,12 +287,16 @@ def build_context(plan: Any, *, problem: Any, G: nx.MultiDiGraph, snapped: gpd.G
     unassigned = list(plan.unassigned)
     listed = {u.site_id for u in unassigned}
     served = {info.site_id for infos in visits.values() for info in infos}
+    later = {str(k): int(v) for k, v in (scheduled or {}).items()}
     for sid, row in sites.iterrows():
         if row.get("kind") not in ("dead_spot", "bin") or sid in served or sid in listed:
+            continue
+        if sid in later:
             continue
         reachable = bool(row.get("reachable", True))
         reason = text(row.get("unreachable_reason")) if not reachable else ""
         unassigned.append(_Missing(str(sid), str(sid), number(row.get("tonnes")),
                                    reason or "not in the plan"))
     return PlanContext(plan, problem, G, sites, colours, segments, visits, _as_date(date),
-                       title or "Sanitation routes", unassigned)
+                       title or "Sanitation routes", unassigned, tile_source(tiles),
+                       {sid: day for sid, day in later.items() if sid in sites.index})

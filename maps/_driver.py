@@ -3,7 +3,10 @@
 One self-contained HTML page per used truck, made for a phone: the map on top and the
 directions below on a narrow screen, side by side on a wide one. Stops are numbered in
 driving order, unloading visits are ``U1``, ``U2``..., drives to the unloading site are
-dashed, a locate-me button shows where the driver is.
+dashed; a legend says so. Each stop in the list gives its street, time window, tonnes,
+"load k of n" for a split dump and links that open the phone's navigation app (``geo:``,
+Amap, Baidu Maps). Only the streets around the route are embedded, which keeps a
+40-stop page small enough for a weak signal.
 """
 
 from __future__ import annotations
@@ -13,22 +16,20 @@ import logging
 from typing import Any
 
 import folium
-from branca.element import Element, MacroElement
-from jinja2 import Template
+import numpy as np
+from branca.element import Element
 
 from maps._context import PlanContext, VisitInfo, build_context
 from maps._directions import Step, directions
-from maps._offline import (
-    DirectionArrows,
-    LocateControl,
-    PlainPopup,
-    base_network_layer,
-    new_map,
-    screen_coords,
-)
+from maps._location import site_locations
+from maps._navigate import NavLinks, navigate_links
+from maps._offline import new_map
+from maps._page import Line, Marker, Page, arrow_key, badge_key, legend_html, line_key
+from maps._schedule import load_pieces, visit_window
 from maps._style import (
     FACILITY_COLOUR,
     KIND_LABELS,
+    SITE_ICONS,
     fmt_distance,
     fmt_tonnes,
     hhmm,
@@ -42,6 +43,39 @@ logger = logging.getLogger(__name__)
 
 _e = html.escape
 
+#: What happens at a visit, whole sentences (``{placeholders}`` filled per visit).
+TEXTS = {
+    "title_stop": "stop {stop} ({kind} {site}, {tonnes})",
+    "title_facility": "{kind} {name} ({site})",
+    "title_depot": "depot {name}",
+    "title_break": "break",
+    "arrive_stop": "Arrive at stop {stop} ({kind} {site}, {tonnes})",
+    "arrive_facility": "Unload {tonnes} at {kind} {name} ({site})",
+    "arrive_end": "Arrive back at depot {name}",
+    "arrive_other": "Arrive at {name}",
+    "leave": "Leave depot {name}",
+    "break": "Break {minutes} min",
+    "wait": "Wait until {time}.",
+    "on_board": "Leave {time} with {tonnes} on board.",
+    "window": "Time window {open}–{close}",
+    "hours": "Open {open}–{close}",
+    "load": "Load {k} of {n}",
+    "nav_geo": "Navigate",
+    "nav_amap": "Amap",
+    "nav_baidu": "Baidu Maps",
+    "nav_title": "Open this place in a navigation app",
+    "back": "Overview of all trucks",
+    "heading": "Truck {truck} · {date}",
+    "summary": "{stops} stops · {km:.1f} km · {hours:.1f} h · {tonnes:.1f} t · {unloads} unloads",
+    "leave_marker": "Leave {time}",
+    "back_marker": "Back {time}",
+    "eta_marker": "{what}: ETA {time}",
+    "to": "To {what}: {distance}",
+    "route_layer": "Truck {truck} route",
+    "stops_layer": "Stops",
+    "page_title": "Truck {truck} {date}",
+}
+
 _DRIVER_CSS = """
 html,body{height:100%;margin:0}
 body{display:flex;flex-direction:row}
@@ -50,10 +84,11 @@ body{display:flex;flex-direction:row}
 font:14px/1.4 sans-serif;border-left:1px solid #ccc;background:#fff}
 #sn-dir h1{font-size:17px;margin:2px 0 4px}
 #sn-dir .sn-sum{color:#444;margin-bottom:6px}
+#sn-dir .sn-back{font-size:13px}
 #sn-dir ol{margin:0;padding:0;list-style:none}
 .sn-visit{border-top:1px solid #e0e0e0;padding:6px 0}
 .sn-head{display:flex;gap:7px;align-items:center;cursor:pointer;font-weight:bold}
-.sn-head .sn-num,.sn-head .sn-site{flex:0 0 auto}
+.sn-head .sn-num,.sn-head .sn-site{flex:0 0 auto;height:22px;min-width:22px}
 .sn-eta{margin-left:auto;font-weight:normal;color:#333;white-space:nowrap}
 .sn-steps li{padding:2px 0 2px 30px;color:#222}
 .sn-steps .sn-in{color:#666;font-size:12px;margin-right:5px}
@@ -65,27 +100,36 @@ font:14px/1.4 sans-serif;border-left:1px solid #ccc;background:#fff}
 }
 """
 
+
+def _kind(info: VisitInfo) -> str:
+    return KIND_LABELS.get(info.kind, info.kind or "site")
+
+
 def visit_title(info: VisitInfo) -> str:
     """What happens at a visit, e.g. ``"stop 3 (dead spot DS-12, 4.5 t)"``."""
     v = info.visit
-    kind = KIND_LABELS.get(info.kind, info.kind or "site")
     if v.kind == "stop":
-        return f"stop {info.label} ({kind} {info.site_id}, {fmt_tonnes(v.load_t)})"
+        return TEXTS["title_stop"].format(stop=info.label, kind=_kind(info), site=info.site_id,
+                                          tonnes=fmt_tonnes(v.load_t))
     if v.kind == "facility":
-        return f"{kind} {info.name} ({info.site_id})"
+        return TEXTS["title_facility"].format(kind=_kind(info), name=info.name, site=info.site_id)
     if v.kind in ("start", "end"):
-        return f"depot {info.name}"
-    return "break"
+        return TEXTS["title_depot"].format(name=info.name)
+    return TEXTS["title_break"]
+
 
 def _arrive_text(info: VisitInfo) -> str:
     v = info.visit
     if v.kind == "stop":
-        return f"Arrive at {visit_title(info)}"
+        return TEXTS["arrive_stop"].format(stop=info.label, kind=_kind(info), site=info.site_id,
+                                           tonnes=fmt_tonnes(v.load_t))
     if v.kind == "facility":
-        return f"Unload {fmt_tonnes(-v.load_t)} at {visit_title(info)}"
+        return TEXTS["arrive_facility"].format(tonnes=fmt_tonnes(-v.load_t), kind=_kind(info),
+                                               name=info.name, site=info.site_id)
     if v.kind == "end":
-        return f"Arrive back at {visit_title(info)}"
-    return f"Arrive at {info.name}"
+        return TEXTS["arrive_end"].format(name=info.name)
+    return TEXTS["arrive_other"].format(name=info.name)
+
 
 def _steps_html(steps: list[Step]) -> str:
     items = []
@@ -94,6 +138,7 @@ def _steps_html(steps: list[Step]) -> str:
         lead = f'<span class="sn-in">in {before}</span>' if before else ""
         items.append(f"<li>{lead}{_e(step.instruction)}</li>")
     return f'<ol class="sn-steps">{"".join(items)}</ol>'
+
 
 def _badge(info: VisitInfo, colour: str) -> str:
     if info.visit.kind == "stop":
@@ -104,77 +149,80 @@ def _badge(info: VisitInfo, colour: str) -> str:
         return site_icon_html("depot")
     return stop_icon_html("B", "#607d8b")
 
-def _visit_html(info: VisitInfo, colour: str, steps: list[Step] | None) -> str:
+
+def _facts(ctx: PlanContext, info: VisitInfo, where: str, piece: tuple[int, int] | None) -> str:
+    v = info.visit
+    opens, closes = visit_window(ctx, info)
+    facts = [where]
+    if opens is not None or closes is not None:
+        key = "window" if v.kind == "stop" else "hours"
+        facts.append(TEXTS[key].format(open=hhmm(opens) or "…", close=hhmm(closes) or "…"))
+    if v.kind == "stop":
+        facts.append(fmt_tonnes(v.load_t))
+        if piece is not None:
+            facts.append(TEXTS["load"].format(k=piece[0], n=piece[1]))
+    return f'<div class="sn-facts">{_e(" · ".join(f for f in facts if f))}</div>'
+
+
+def _nav_html(links: NavLinks) -> str:
+    title = _e(TEXTS["nav_title"])
+    return (f'<div class="sn-nav"><a href="{_e(links.geo)}" title="{title}">'
+            f'{_e(TEXTS["nav_geo"])}</a><a href="{_e(links.amap)}" title="{title}">'
+            f'{_e(TEXTS["nav_amap"])}</a><a href="{_e(links.baidu)}" title="{title}">'
+            f'{_e(TEXTS["nav_baidu"])}</a></div>')
+
+
+def _visit_html(ctx: PlanContext, info: VisitInfo, colour: str, steps: list[Step] | None,
+                where: str, piece: tuple[int, int] | None, links: NavLinks | None) -> str:
     v = info.visit
     if v.kind == "start":
-        head = f"Leave {visit_title(info)}"
+        head = TEXTS["leave"].format(name=info.name)
         eta = hhmm(v.departure_s)
     elif v.kind == "break":
-        head = f"Break {round((v.departure_s - v.start_s) / 60)} min"
+        head = TEXTS["break"].format(minutes=round((v.departure_s - v.start_s) / 60))
         eta = hhmm(v.start_s)
     else:
-        head = _arrive_text(info)[0].upper() + _arrive_text(info)[1:]
+        head = _arrive_text(info)
         eta = hhmm(v.arrival_s)
     notes = []
     if v.kind in ("stop", "facility") and v.start_s > v.arrival_s + 59:
-        notes.append(f"wait until {hhmm(v.start_s)}")
+        notes.append(TEXTS["wait"].format(time=hhmm(v.start_s)))
     if v.kind in ("stop", "facility"):
-        notes.append(f"leave {hhmm(v.departure_s)}, {v.load_after_t:.1f} t on board")
+        notes.append(TEXTS["on_board"].format(time=hhmm(v.departure_s),
+                                              tonnes=fmt_tonnes(v.load_after_t)))
     lat, lon = info.lonlat[1], info.lonlat[0]
+    facts = _facts(ctx, info, where, piece) if v.kind in ("stop", "facility") else ""
+    nav = _nav_html(links) if links is not None else ""
     body = _steps_html(steps) if steps else ""
-    note = f'<div class="sn-note">{_e("; ".join(notes))}</div>' if notes else ""
+    note = f'<div class="sn-note">{_e(" ".join(notes))}</div>' if notes else ""
     return (
-        f'<li class="sn-visit"><div class="sn-head" data-ll="{lat:.5f},{lon:.5f}">'
-        f'{_badge(info, colour)}<span>{_e(head)}</span><span class="sn-eta">{eta}</span></div>'
-        f"{body}{note}</li>"
+        f'<li class="sn-visit" data-kind="{v.kind}"><div class="sn-head" '
+        f'data-ll="{lat:.5f},{lon:.5f}">{_badge(info, colour)}<span>{_e(head)}</span>'
+        f'<span class="sn-eta">{eta}</span></div>{facts}{nav}{body}{note}</li>'
     )
 
-class _PanelScript(MacroElement):
-    """Click a visit in the directions to centre the map on it."""
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-document.querySelectorAll('#sn-dir [data-ll]').forEach(function (el) {
-  el.addEventListener('click', function () {
-    var ll = el.getAttribute('data-ll').split(',');
-    {{ this._parent.get_name() }}.setView([+ll[0], +ll[1]], 17);
-    if (window.innerWidth <= 700) window.scrollTo(0, 0);
-  });
-});
-{% endmacro %}"""
-    )
+def _legend(colour: str) -> str:
+    items = [
+        (line_key(colour), "Your route while collecting"),
+        (line_key(FACILITY_COLOUR, dashed=True), "Full, driving to unload"),
+        (arrow_key(colour), "Driving direction"),
+        (badge_key("sn-num", "3", colour), "Stop, in driving order"),
+        (badge_key("sn-site", "U1", SITE_ICONS["landfill"][1]), "Unloading (U1, U2 …)"),
+        (badge_key("sn-site", "D", SITE_ICONS["depot"][1]), "Depot"),
+        ('<div class="sn-cl" style="background:' + colour + '"><span>2·3</span></div>',
+         "Stops close together: tap to zoom in"),
+        (line_key("#8a8a8a"), "Street network (drawn without tiles too)"),
+    ]
+    return legend_html(items)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "PanelScript"
 
-def render_driver(ctx: PlanContext, vehicle_id: str) -> folium.Map:
-    """Build one truck's driver map (with its directions panel) from a plan context."""
-    route = ctx.route(vehicle_id)
-    colour = ctx.colours[vehicle_id]
-    infos = ctx.visits[vehicle_id]
-    m = new_map(ctx.bounds(vehicle_id), title=f"Truck {vehicle_id} {ctx.date}")
-    base_network_layer(ctx.G).add_to(m)
-    group = folium.FeatureGroup(name=f"Truck {_e(vehicle_id)} route", show=True)
-    arrows = []
-    seg_by_visit = {s.to_index: s for s in ctx.segments[vehicle_id]}
-    for seg in ctx.segments[vehicle_id]:
-        target = route.visits[seg.to_index]
-        to_unload = target.kind == "facility"
-        line = folium.PolyLine(
-            screen_coords(seg.coords), color=FACILITY_COLOUR if to_unload else colour,
-            weight=5, opacity=0.9, dash_array="10 7" if to_unload else None,
-            tooltip=f"to {visit_title(infos[seg.to_index])}: {fmt_distance(seg.length_m)}",
-        )
-        line.add_to(group)
-        arrows.append((line, group, FACILITY_COLOUR if to_unload else colour))
-    group.add_to(m)
-    # one marker per place, listing every visit there (split loads, repeated unloads)
+def _markers(ctx: PlanContext, page: Page, infos: list[VisitInfo], colour: str) -> None:
+    """One marker per place, listing every visit there (split loads, repeated unloads)."""
     places: dict[str, list[VisitInfo]] = {}
     for info in infos:
         if info.visit.kind != "break":
             places.setdefault(info.site_id, []).append(info)
-    markers = folium.FeatureGroup(name="Stops", show=True)
 
     def short(labels: list[str]) -> str:  # "U1,U2,...,U9" is too wide for a badge
         return ",".join(labels) if len(labels) <= 3 else f"{labels[0]}…{labels[-1]}"
@@ -183,56 +231,81 @@ def render_driver(ctx: PlanContext, vehicle_id: str) -> folium.Map:
         first = here[0]
         labels = [i.label for i in here if i.visit.kind in ("stop", "facility")]
         if first.visit.kind in ("start", "end") and not labels:
-            icon_html, size = site_icon_html("depot"), (28, 28)
+            kind, label, badge_colour = "site", "D", SITE_ICONS["depot"][1]
         elif first.visit.kind == "facility":
-            icon_html = site_icon_html(first.kind, short(labels))
-            size = (28 + 14 * (min(len(labels), 3) - 1), 28)
+            kind, label = "site", short(labels)
+            badge_colour = SITE_ICONS.get(first.kind, SITE_ICONS["landfill"])[1]
         else:
-            icon_html = stop_icon_html(short(labels), colour)
-            size = (22 + 12 * (min(len(labels), 3) - 1), 22)
+            kind, label, badge_colour = "stop", short(labels), colour
         lines = [f"<b>{_e(site_id)}</b> {_e(first.name)}"]
         for i in here:
             v = i.visit
             if v.kind == "start":
-                lines.append(f"Leave {hhmm(v.departure_s)}")
+                lines.append(_e(TEXTS["leave_marker"].format(time=hhmm(v.departure_s))))
             elif v.kind == "end":
-                lines.append(f"Back {hhmm(v.arrival_s)}")
+                lines.append(_e(TEXTS["back_marker"].format(time=hhmm(v.arrival_s))))
             else:
-                lines.append(f"{_e(_arrive_text(i))}: ETA {hhmm(v.arrival_s)}")
-        marker = folium.Marker(
-            (first.lonlat[1], first.lonlat[0]),
-            tooltip=f"{','.join(labels) or 'Depot'} ETA {hhmm(first.visit.arrival_s)}",
-            icon=folium.DivIcon(html=icon_html, icon_size=size,
-                                icon_anchor=(size[0] // 2, size[1] // 2), class_name="sn-icon"),
-        )
-        marker.add_child(PlainPopup("<br>".join(lines)))
-        marker.add_to(markers)
-    markers.add_to(m)
-    m.add_child(DirectionArrows(arrows, spacing_px=80))
-    m.add_child(LocateControl())
-    folium.LayerControl(collapsed=True).add_to(m)
+                lines.append(_e(TEXTS["eta_marker"].format(what=_arrive_text(i),
+                                                           time=hhmm(v.arrival_s))))
+        tip = TEXTS["eta_marker"].format(what=",".join(labels) or "D",
+                                         time=hhmm(first.visit.arrival_s))
+        page.markers.append(Marker("stops", first.lonlat, kind, label, badge_colour, tip,
+                                   "<br>".join(lines), label))
+
+
+def render_driver(ctx: PlanContext, vehicle_id: str) -> folium.Map:
+    """Build one truck's driver map (with its directions panel) from a plan context."""
+    route = ctx.route(vehicle_id)
+    colour = ctx.colours[vehicle_id]
+    infos = ctx.visits[vehicle_id]
+    bounds = ctx.display_bounds(vehicle_id)
+    m = new_map(bounds, title=TEXTS["page_title"].format(truck=vehicle_id, date=ctx.date),
+                tiles=ctx.tiles)
+    page = Page(m, ctx, "Street network")
+    page.group("route", TEXTS["route_layer"].format(truck=_e(vehicle_id)), colour=colour,
+               weight=5, dash_colour=FACILITY_COLOUR)
+    page.group("stops", TEXTS["stops_layer"])
+    seg_by_visit = {s.to_index: s for s in ctx.segments[vehicle_id]}
+    for seg in ctx.segments[vehicle_id]:
+        to_unload = route.visits[seg.to_index].kind == "facility"
+        tip = TEXTS["to"].format(what=visit_title(infos[seg.to_index]),
+                                 distance=fmt_distance(seg.length_m))
+        page.lines.append(Line("route", (vehicle_id, to_unload), np.asarray(seg.coords),
+                               to_unload, tip))
+    _markers(ctx, page, infos, colour)
+    page.panel("sn-legend", _legend(colour), position="bottomright")
+    page.finish(streets=ctx.streets().around(bounds), arrow_spacing=80, fit=bounds,
+                locate=True)
+    where = {k: loc.text for k, loc in site_locations(ctx, {i.site_id for i in infos}).items()}
+    pieces = load_pieces(ctx)
+    nav_infos = [i for i in infos if i.visit.kind in ("stop", "facility")]
+    links = dict(zip((i.index for i in nav_infos),
+                     navigate_links([i.lonlat for i in nav_infos],
+                                    [f"{i.label} {i.name}" for i in nav_infos]), strict=True))
     items = []
     for info in infos:
         seg = seg_by_visit.get(info.index)
         steps = directions(seg.legs, arrive=_arrive_text(info)) if seg and seg.legs else None
-        items.append(_visit_html(info, colour, steps))
-    tonnes = route.tonnes
+        items.append(_visit_html(ctx, info, colour, steps, where.get(info.site_id, ""),
+                                 pieces.get(info.visit.id), links.get(info.index)))
+    summary = TEXTS["summary"].format(stops=len(route.stops), km=route.distance_km,
+                                      hours=route.duration_h, tonnes=route.tonnes,
+                                      unloads=route.unload_trips)
     panel = (
         '<div id="sn-dir">'
-        f"<h1>Truck {_e(vehicle_id)} · {_e(ctx.date)}</h1>"
-        f'<div class="sn-sum">{len(route.stops)} stops · {route.distance_km:.1f} km · '
-        f"{route.duration_h:.1f} h · {tonnes:.1f} t · {route.unload_trips} unload"
-        f"{'s' if route.unload_trips != 1 else ''}</div>"
+        f'<a class="sn-back" href="index.html">&larr; {_e(TEXTS["back"])}</a>'
+        f"<h1>{_e(TEXTS['heading'].format(truck=vehicle_id, date=ctx.date))}</h1>"
+        f'<div class="sn-sum">{_e(summary)}</div>'
         f"<ol>{''.join(items)}</ol></div>"
     )
     root = m.get_root()
     root.header.add_child(Element(f"<style>{_DRIVER_CSS}</style>"), name="sn_driver_css")
     root.html.add_child(Element(panel), name="sn_directions")
-    m.add_child(_PanelScript())
     return m
 
+
 def driver_map(plan: Any, vehicle_id: str, *, problem: Any, G: Any, snapped: Any, matrix: Any,
-               date: Any = None, title: str | None = None) -> folium.Map:
+               date: Any = None, title: str | None = None, tiles: Any = None) -> folium.Map:
     """One truck's driver map: numbered stops, direction arrows, turn-by-turn directions.
 
     Parameters
@@ -243,6 +316,8 @@ def driver_map(plan: Any, vehicle_id: str, *, problem: Any, G: Any, snapped: Any
         A truck with a route in ``plan``.
     date, title
         Shown in the page heading (date defaults to today).
+    tiles
+        Background tiles (``maps.tile_source``); default OpenStreetMap.
 
     Returns
     -------
@@ -255,6 +330,5 @@ def driver_map(plan: Any, vehicle_id: str, *, problem: Any, G: Any, snapped: Any
         If the truck has no route in the plan.
     """
     ctx = build_context(plan, problem=problem, G=G, snapped=snapped, matrix=matrix, date=date,
-                        title=title)
+                        title=title, tiles=tiles)
     return render_driver(ctx, vehicle_id)
-

@@ -1,4 +1,14 @@
-"""The dispatcher's overview page: every truck's day on one map, with a summary panel."""
+"""The dispatcher's overview page: every truck's day on one map, a route list and a legend.
+
+Each truck is a layer: its lines (solid while collecting, dashed when full and driving to
+unload) and its stops, numbered in its driving order and linked to its driver page.
+Stops close together on screen merge into one marker that lists them (the
+markercluster plugin); trucks on the same street are drawn side by side. The view fits
+the routes, not every site (an off-network site far away does not shrink them into a
+corner). On a campaign day, dumps planned for later days are shown as "scheduled for day
+N". The route list filters by truck or site and zooms to a truck's route; on a phone it
+and the layer list start folded.
+"""
 
 from __future__ import annotations
 
@@ -7,59 +17,115 @@ import logging
 from typing import Any
 
 import folium
-from branca.element import Element
+import numpy as np
 
-from maps._context import PlanContext, build_context, number, text
-from maps._offline import (
-    DirectionArrows,
-    PlainPopup,
-    base_network_layer,
-    new_map,
-    screen_coords,
-)
+from maps._context import PlanContext, VisitInfo, build_context, number, text
+from maps._offline import new_map
+from maps._page import Line, Marker, Page, arrow_key, badge_key, legend_html, line_key
+from maps._schedule import visit_window
 from maps._style import (
     KIND_LABELS,
+    SITE_ICONS,
     UNASSIGNED_FILL,
-    UNASSIGNED_OUTLINE,
     fmt_tonnes,
     hhmm,
-    site_icon_html,
-    tonnes_radius_px,
 )
 
-__all__ = ["overview_map", "render_overview"]
+__all__ = ["overview_map", "render_overview", "truck_layer_name", "truck_page"]
 
 logger = logging.getLogger(__name__)
 
 _e = html.escape
+#: Above this many stops the lines are drawn on a canvas (an SVG of 1,000+ paths is slow).
+CANVAS_STOPS = 300
+
+#: Every text of the overview, whole sentences or labels (``{placeholders}`` filled in).
+TEXTS = {
+    "truck": "Truck {truck}",
+    "kind_priority": "{kind}, {tonnes}, priority {priority}",
+    "kind": "{kind}, {tonnes}",
+    "visit": "{truck} stop {stop}, ETA {eta} ({tonnes})",
+    "rest_later": "The rest is scheduled for day {day}.",
+    "unassigned_t": "Unassigned: <b>{n}</b> ({tonnes:.1f} t)",
+    "unassigned_none": "Unassigned: <b>0</b>",
+    "later_count": "Scheduled for later days: <b>{n}</b>",
+    "engine": "Engine: {engine}",
+    "stop_tip": "Truck {truck} stop {stop}: {site}, {tonnes}, ETA {eta}",
+    "not_collected": "<b>Unassigned</b>: {tonnes} not collected",
+    "miss_tip": "{site}: unassigned",
+    "later_popup": "Scheduled for day {day} ({tonnes} in all).",
+    "later_tip": "{site}: scheduled for day {day}",
+    "unload": "{truck} {time} ({tonnes:.1f} t)",
+    "trip_tip": "Truck {truck}, trip {trip}: {km:.1f} km",
+    "unassigned_layer": "Unassigned ({n})",
+    "window": "Time window {open}–{close}",
+    "partly": "Partly served: see the truck's marker.",
+    "later_layer": "Scheduled for later days",
+    "sites_layer": "Depots and unloading",
+    "unloads": "Unloads:",
+}
 
 
 def truck_layer_name(vehicle_id: str, colour: str) -> str:
     """The layer-control label of a truck (a colour swatch and ``Truck <id>``)."""
-    return f'<span class="sn-sw" style="background:{colour}"></span>Truck {_e(vehicle_id)}'
+    return (f'<span class="sn-sw" style="background:{colour}"></span>'
+            + TEXTS["truck"].format(truck=_e(vehicle_id)))
 
 
-def _site_popup(ctx: PlanContext, site_id: str, visits: list, progress: Any) -> str:
+def truck_page(vehicle_id: str) -> str:
+    """The file name of a truck's driver page (``truck-<id>.html``)."""
+    from maps._sheets import file_stem  # the writer names the files; keep one rule
+
+    return f"truck-{file_stem(vehicle_id)}.html"
+
+
+def _truck_link(vehicle_id: str) -> str:
+    return (f'<a href="{_e(truck_page(vehicle_id))}">'
+            + TEXTS["truck"].format(truck=_e(vehicle_id)) + "</a>")
+
+
+def _window_text(opens: int | None, closes: int | None) -> str:
+    if opens is None and closes is None:
+        return ""
+    return TEXTS["window"].format(open=hhmm(opens) or "…", close=hhmm(closes) or "…")
+
+
+#: How much of a site the day clears: (what is left, one trip?) -> a whole sentence.
+_CLEARED = {
+    ("done", True): "Cleared {cleared:.1f} of {tonnes:.1f} t in 1 trip",
+    ("done", False): "Cleared {cleared:.1f} of {tonnes:.1f} t in {trips} trips",
+    ("left", True): "Cleared {cleared:.1f} of {tonnes:.1f} t in 1 trip, {left:.1f} t left",
+    ("left", False): "Cleared {cleared:.1f} of {tonnes:.1f} t in {trips} trips, {left:.1f} t left",
+}
+
+
+def _site_popup(ctx: PlanContext, site_id: str, visits: list[VisitInfo], progress: Any) -> str:
     row = ctx.site(site_id)
     name = text(row.get("name"))
     lines = [f"<b>{_e(site_id)}</b>" + (f" {_e(name)}" if name and name != site_id else "")]
     kind = KIND_LABELS.get(text(row.get("kind")), text(row.get("kind")))
     prio = text(row.get("priority"))
-    lines.append(f"{_e(kind)}, {fmt_tonnes(number(row.get('tonnes')))}"
-                 + (f", priority {_e(prio)}" if prio else ""))
+    tonnes = fmt_tonnes(number(row.get("tonnes")))
+    if prio:
+        lines.append(TEXTS["kind_priority"].format(
+            kind=_e(kind), tonnes=tonnes, priority=_e(prio)))
+    else:
+        lines.append(TEXTS["kind"].format(kind=_e(kind), tonnes=tonnes))
+    if visits:
+        window = _window_text(*visit_window(ctx, visits[0]))
+        if window:
+            lines.append(_e(window))
     for info in visits:
         v = info.visit
-        lines.append(
-            f"Truck {_e(info.vehicle_id)} stop {info.label}, ETA {hhmm(v.arrival_s)}"
-            f" ({fmt_tonnes(v.load_t)})"
-        )
+        lines.append(TEXTS["visit"].format(
+            truck=_truck_link(info.vehicle_id), stop=_e(info.label), eta=hhmm(v.arrival_s),
+            tonnes=fmt_tonnes(v.load_t)))
     if progress is not None:
-        left = progress.left_t
-        lines.append(
-            f"Cleared {progress.cleared_t:.1f} of {progress.tonnes:.1f} t in "
-            f"{progress.trips} trip{'s' if progress.trips != 1 else ''}"
-            + (f", {left:.1f} t left" if left > 0 else "")
-        )
+        key = ("left" if progress.left_t > 0 else "done", progress.trips == 1)
+        lines.append(_CLEARED[key].format(cleared=progress.cleared_t, tonnes=progress.tonnes,
+                                          trips=progress.trips, left=progress.left_t))
+    if site_id in ctx.scheduled:
+        lines.append(TEXTS["rest_later"].format(day=ctx.scheduled[site_id]))
     return "<br>".join(lines)
 
 
@@ -67,73 +133,79 @@ def _summary_panel(ctx: PlanContext) -> str:
     plan = ctx.plan
     rows = []
     for r in plan.routes:
-        n_stops = len(r.stops)
+        vid = r.vehicle_id
+        sites = {i.site_id.lower() for i in ctx.visits[vid] if i.visit.kind == "stop"}
+        find = " ".join([vid.lower(), *sorted(sites)])
         rows.append(
-            f"<tr><td><span class=sn-sw style=background:{ctx.colours[r.vehicle_id]}></span>"
-            f"{_e(r.vehicle_id)}</td><td>{n_stops}</td><td>{r.distance_km:.1f}</td>"
-            f"<td>{r.duration_h:.1f}</td><td>{r.tonnes:.1f}</td><td>{r.unload_trips}</td></tr>"
+            f'<tr data-zoom="{_e(vid)}" data-find="{_e(find)}"><td>'
+            f'<span class="sn-sw" style="background:{ctx.colours[vid]}"></span>'
+            f'<a href="{_e(truck_page(vid))}">{_e(vid)}</a></td><td>{len(r.stops)}</td>'
+            f"<td>{r.distance_km:.1f}</td><td>{r.duration_h:.1f}</td><td>{r.tonnes:.1f}</td>"
+            f"<td>{r.unload_trips}</td></tr>"
         )
     tot = plan.totals()
     n_stops = sum(len(r.stops) for r in plan.routes)
-    rows.append(
-        f"<tr style='border-top:1px solid #999;font-weight:bold'><td>Total</td><td>{n_stops}"
-        f"</td><td>{tot['distance_km']:.1f}</td><td>{tot['duration_h']:.1f}</td>"
-        f"<td>{tot['tonnes']:.1f}</td><td>{tot['unload_trips']}</td></tr>"
-    )
+    head = ("<tr><th>Truck</th><th>Stops</th><th>km</th><th>h</th><th>t</th>"
+            "<th>Unloads</th></tr>")
+    total = (f'<tr class="sn-total"><td>Total</td><td>{n_stops}</td>'
+             f"<td>{tot['distance_km']:.1f}</td><td>{tot['duration_h']:.1f}</td>"
+             f"<td>{tot['tonnes']:.1f}</td><td>{tot['unload_trips']}</td></tr>")
     unassigned = ctx.unassigned
     left_t = sum(number(u.load_t) for u in unassigned)
+    facts = [TEXTS["unassigned_t"].format(n=len(unassigned), tonnes=left_t)
+             if unassigned else TEXTS["unassigned_none"]]
+    later = [s for s in ctx.scheduled if s not in ctx.served()]
+    if later:
+        facts.append(TEXTS["later_count"].format(n=len(later)))
+    facts.append(TEXTS["engine"].format(engine=_e(str(getattr(plan, "engine", "")))))
     dated = "" if ctx.date in ctx.title else f" · {_e(ctx.date)}"
     return (
-        '<div id="sn-summary" class="sn-panel" style="position:fixed;left:10px;bottom:58px;'
-        'z-index:1000;max-height:55vh;overflow:auto;max-width:calc(100vw - 40px)">'
-        f"<details open><summary><b>{_e(ctx.title)}</b>{dated}</summary>"
-        "<table><tr><th>Truck</th><th>Stops</th><th>km</th><th>h</th><th>t</th>"
-        f"<th>Unloads</th></tr>{''.join(rows)}</table>"
-        f"<div>Unassigned: <b>{len(unassigned)}</b>"
-        + (f" ({left_t:.1f} t)" if unassigned else "")
-        + f" · engine {_e(str(getattr(plan, 'engine', '')))}</div></details></div>"
+        f"<details><summary>{_e(ctx.title)}{dated}</summary>"
+        '<input class="sn-filter" type="search" placeholder="Filter by truck or site" '
+        'aria-label="Filter by truck or site"> <span class="sn-count"></span>'
+        f'<div class="sn-routes"><table>{head}{"".join(rows)}{total}</table></div>'
+        f"<div>{' · '.join(facts)}</div></details>"
     )
 
 
-def render_overview(ctx: PlanContext) -> folium.Map:
-    """Build the overview map from a resolved plan context."""
-    m = new_map(ctx.bounds(), title=f"{ctx.title} {ctx.date}")
-    base_network_layer(ctx.G).add_to(m)
-    served = ctx.served()
+def _legend(ctx: PlanContext) -> str:
+    sample = "#455a64"
+    items = [
+        (line_key(sample), "Route, in the truck's colour"),
+        (line_key(sample, dashed=True), "Full, driving to unload"),
+        (arrow_key(sample), "Driving direction"),
+        (badge_key("sn-num", "3", sample), "Stop, numbered in the truck's order"),
+        ('<div class="sn-cl" style="background:conic-gradient(#1f77b4 0 50%,#d62728 0 100%)">'
+         "<span>4</span></div>", "Stops close together: tap to zoom in"),
+        (badge_key("sn-site", "D", SITE_ICONS["depot"][1]), "Depot"),
+        (badge_key("sn-site", "L", SITE_ICONS["landfill"][1]), "Landfill or transfer station"),
+        (badge_key("sn-miss", ""), "Unassigned: not collected today"),
+    ]
+    if ctx.scheduled:
+        items.append((badge_key("sn-later", "4", "#eceff1"), "Scheduled for a later day (day)"))
+    items.append((line_key("#8a8a8a"), "Street network (drawn without tiles too)"))
+    return legend_html(items, note="Trucks on one street are drawn side by side, each on the "
+                                   "right of its direction of travel.")
+
+
+def _served_markers(ctx: PlanContext, page: Page) -> None:
     progress = ctx.progress()
-    arrows = []
-    groups: dict[str, folium.FeatureGroup] = {}
-    for route in ctx.plan.routes:
-        vid, colour = route.vehicle_id, ctx.colours[route.vehicle_id]
-        group = folium.FeatureGroup(name=truck_layer_name(vid, colour), show=True)
-        groups[vid] = group
-        trips: dict[int, list] = {}
-        for seg in ctx.segments[vid]:
-            trips.setdefault(seg.trip, []).extend(seg.coords)
-        for trip, coords in trips.items():
-            km = sum(s.length_m for s in ctx.segments[vid] if s.trip == trip) / 1000.0
-            line = folium.PolyLine(screen_coords(coords), color=colour, weight=4, opacity=0.85,
-                                   tooltip=f"Truck {vid}, trip {trip}: {km:.1f} km")
-            line.add_to(group)
-            arrows.append((line, group, colour))
-        group.add_to(m)
-    unassigned_group = folium.FeatureGroup(name=f"Unassigned ({len(ctx.unassigned)})", show=True)
-    facilities = folium.FeatureGroup(name="Depots and unloading", show=True)
-    # served work, in the layer of the first truck that loads there
-    for site_id, infos in served.items():
-        vid = infos[0].vehicle_id
-        row = ctx.site(site_id)
+    for site_id, infos in ctx.served().items():
         popup = _site_popup(ctx, site_id, infos, progress.get(site_id))
-        marker = folium.CircleMarker(
-            (row.geometry.y, row.geometry.x), radius=tonnes_radius_px(number(row.get("tonnes"))),
-            color="#ffffff", weight=1.5, fill=True, fill_color=ctx.colours[vid], fill_opacity=0.9,
-            tooltip=f"{site_id}: {fmt_tonnes(number(row.get('tonnes')))}",
-        )
-        marker.add_child(PlainPopup(popup))
-        marker.add_to(groups[vid])
+        for info in infos:
+            page.markers.append(Marker(
+                info.vehicle_id, info.lonlat, "stop", info.label, ctx.colours[info.vehicle_id],
+                TEXTS["stop_tip"].format(
+                    truck=info.vehicle_id, stop=info.label, site=site_id,
+                    tonnes=fmt_tonnes(info.visit.load_t), eta=hhmm(info.visit.arrival_s)),
+                popup, f"{info.vehicle_id}·{info.label}"))
+
+
+def _unassigned_markers(ctx: PlanContext, page: Page) -> None:
     by_site: dict[str, list] = {}
     for u in ctx.unassigned:
         by_site.setdefault(u.site_id, []).append(u)
+    served = ctx.served()
     for site_id, items in by_site.items():
         if site_id not in ctx.sites.index:
             logger.warning("unassigned site %s is not in the snapped sites; not drawn", site_id)
@@ -142,59 +214,92 @@ def render_overview(ctx: PlanContext) -> folium.Map:
         reasons = sorted({text(u.reason) for u in items})
         tonnes = sum(number(u.load_t) for u in items)
         name = text(row.get("name"))
-        popup = (
-            f"<b>{_e(site_id)}</b>" + (f" {_e(name)}" if name and name != site_id else "")
-            + f"<br><b>Unassigned</b>: {fmt_tonnes(tonnes)} not collected"
-            + "".join(f"<br>{_e(r)}" for r in reasons)
-        )
+        popup = (f"<b>{_e(site_id)}</b>" + (f" {_e(name)}" if name and name != site_id else "")
+                 + "<br>" + TEXTS["not_collected"].format(
+                     tonnes=fmt_tonnes(tonnes))
+                 + "".join(f"<br>{_e(r)}" for r in reasons))
         if site_id in served:  # partly served: the leftover pieces
-            popup += "<br>(partly served, see the truck's marker)"
-        marker = folium.CircleMarker(
-            (row.geometry.y, row.geometry.x),
-            radius=tonnes_radius_px(number(row.get("tonnes"))), color=UNASSIGNED_OUTLINE,
-            weight=2.5, dash_array="4 3" if site_id in served else None, fill=True,
-            fill_color=UNASSIGNED_FILL, fill_opacity=0.75,
-            tooltip=f"{site_id}: unassigned",
-        )
-        marker.add_child(PlainPopup(popup))
-        marker.add_to(unassigned_group)
-    _add_fixed_sites(ctx, facilities)
-    unassigned_group.add_to(m)
-    facilities.add_to(m)
-    m.add_child(DirectionArrows(arrows, spacing_px=110))
-    folium.LayerControl(collapsed=False).add_to(m)
-    m.get_root().html.add_child(Element(_summary_panel(ctx)), name="sn_summary")
-    return m
+            popup += "<br>" + TEXTS["partly"]
+        page.markers.append(Marker(
+            "unassigned", (row.geometry.x, row.geometry.y), "miss", "", UNASSIGNED_FILL,
+            TEXTS["miss_tip"].format(site=site_id), popup, site_id))
 
 
-def _add_fixed_sites(ctx: PlanContext, group: folium.FeatureGroup) -> None:
+def _later_markers(ctx: PlanContext, page: Page) -> None:
+    served = ctx.served()
+    for site_id, day in sorted(ctx.scheduled.items()):
+        if site_id in served:
+            continue
+        row = ctx.site(site_id)
+        name = text(row.get("name"))
+        popup = (f"<b>{_e(site_id)}</b>" + (f" {_e(name)}" if name and name != site_id else "")
+                 + "<br>" + TEXTS["later_popup"].format(
+                     day=day, tonnes=fmt_tonnes(number(row.get("tonnes")))))
+        page.markers.append(Marker(
+            "later", (row.geometry.x, row.geometry.y), "later", str(day), "#eceff1",
+            TEXTS["later_tip"].format(site=site_id, day=day), popup,
+            f"{site_id}: day {day}"))
+
+
+def _fixed_markers(ctx: PlanContext, page: Page) -> None:
     """Depots, landfills and transfer stations, with who unloads when."""
     unloads: dict[str, list[str]] = {}
     for vid, infos in ctx.visits.items():
         for info in infos:
             if info.visit.kind == "facility":
                 unloads.setdefault(info.site_id, []).append(
-                    f"Truck {_e(vid)} {hhmm(info.visit.arrival_s)} ({-info.visit.load_t:.1f} t)"
-                )
+                    TEXTS["unload"].format(
+                        truck=_truck_link(vid), time=hhmm(info.visit.arrival_s),
+                        tonnes=-info.visit.load_t))
     for site_id, row in ctx.sites.iterrows():
         kind = text(row.get("kind"))
-        if kind not in ("depot", "landfill", "transfer"):
+        if kind not in SITE_ICONS:
             continue
+        letter, colour = SITE_ICONS[kind]
         name = text(row.get("name"))
         popup = f"<b>{_e(str(site_id))}</b> {_e(name)}<br>{_e(KIND_LABELS.get(kind, kind))}"
         if unloads.get(site_id):
-            popup += "<br>Unloads: " + "<br>".join(unloads[site_id])
-        marker = folium.Marker(
-            (row.geometry.y, row.geometry.x), tooltip=f"{site_id} {name}".strip(),
-            icon=folium.DivIcon(html=site_icon_html(kind), icon_size=(28, 28),
-                                icon_anchor=(14, 14), class_name="sn-icon"),
-        )
-        marker.add_child(PlainPopup(popup))
-        marker.add_to(group)
+            popup += "<br>" + TEXTS["unloads"] + "<br>" + "<br>".join(unloads[site_id])
+        page.markers.append(Marker("sites", (row.geometry.x, row.geometry.y), "site", letter,
+                                   colour, f"{site_id} {name}".strip(), popup, letter))
+
+
+def render_overview(ctx: PlanContext) -> folium.Map:
+    """Build the overview map from a resolved plan context."""
+    n_stops = sum(len(r.stops) for r in ctx.plan.routes)
+    m = new_map(ctx.display_bounds(), title=f"{ctx.title} {ctx.date}", tiles=ctx.tiles,
+                canvas=n_stops > CANVAS_STOPS)
+    page = Page(m, ctx, "Street network")
+    for route in ctx.plan.routes:
+        vid, colour = route.vehicle_id, ctx.colours[route.vehicle_id]
+        page.group(vid, truck_layer_name(vid, colour), colour=colour, weight=3)
+        (s, w), (n, e) = ctx.display_bounds(vid)
+        page.zoom_to[vid] = [[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]]
+        for trip in sorted({seg.trip for seg in ctx.segments[vid]}):
+            segs = [seg for seg in ctx.segments[vid] if seg.trip == trip]
+            km = sum(seg.length_m for seg in segs) / 1000.0
+            tip = TEXTS["trip_tip"].format(truck=vid, trip=trip, km=km)
+            for seg in segs:
+                to_unload = route.visits[seg.to_index].kind == "facility"
+                page.lines.append(Line(vid, vid, np.asarray(seg.coords), to_unload, tip))
+    page.group("unassigned", TEXTS["unassigned_layer"].format(n=len(ctx.unassigned)))
+    if ctx.scheduled:
+        page.group("later", TEXTS["later_layer"])
+    page.group("sites", TEXTS["sites_layer"])
+    _served_markers(ctx, page)
+    _unassigned_markers(ctx, page)
+    if ctx.scheduled:
+        _later_markers(ctx, page)
+    _fixed_markers(ctx, page)
+    page.panel("sn-summary", _summary_panel(ctx), position="bottomleft")
+    page.panel("sn-legend", _legend(ctx), position="bottomright")
+    page.finish(streets=ctx.streets().all(), arrow_spacing=110, fit=ctx.display_bounds())
+    return m
 
 
 def overview_map(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
-                 date: Any = None, title: str | None = None) -> folium.Map:
+                 date: Any = None, title: str | None = None, tiles: Any = None,
+                 scheduled: Any = None) -> folium.Map:
     """The dispatcher's map of a plan: one layer per truck, sites, unassigned work.
 
     Parameters
@@ -211,6 +316,11 @@ def overview_map(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
         The ``geodata.TravelMatrix``; its ``path`` gives the street geometry.
     date, title
         Shown in the summary panel (date defaults to today).
+    tiles
+        Background tiles: a preset name, an XYZ template or a ``maps.TileSource``
+        (``maps.tile_source``); default OpenStreetMap.
+    scheduled
+        Campaign days: work sites planned for later days, ``{site_id: day number}``.
 
     Returns
     -------
@@ -218,5 +328,5 @@ def overview_map(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
         Render it with ``maps.render_html`` for a self-contained page.
     """
     ctx = build_context(plan, problem=problem, G=G, snapped=snapped, matrix=matrix, date=date,
-                        title=title)
+                        title=title, tiles=tiles, scheduled=scheduled)
     return render_overview(ctx)

@@ -1,4 +1,4 @@
-"""Colours, icons, number formats and page CSS shared by every map and export."""
+"""Colours, icons and number formats shared by every map and export (CSS: assets/sn.css)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import math
 
 __all__ = [
     "BASE_NETWORK_COLOUR",
+    "FACILITY_COLOUR",
+    "KIND_LABELS",
     "PALETTE",
+    "SITE_ICONS",
     "UNASSIGNED_FILL",
     "UNASSIGNED_OUTLINE",
     "fmt_distance",
@@ -92,22 +95,3 @@ def site_icon_html(kind: str, label: str = "") -> str:
 def stop_icon_html(label: str, colour: str) -> str:
     """A numbered round badge for the driver map."""
     return f'<div class="sn-num" style="background:{colour}">{html.escape(label)}</div>'
-
-
-#: CSS for the badges and panels, shared by both pages (a few hundred bytes).
-BADGE_CSS = """
-.sn-site{display:inline-block;min-width:24px;height:24px;padding:0 3px;box-sizing:border-box;
-border-radius:5px;color:#fff;font:bold 13px/20px sans-serif;text-align:center;white-space:nowrap;
-border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6)}
-.sn-num{display:inline-block;min-width:22px;height:22px;padding:0 3px;box-sizing:border-box;
-border-radius:11px;color:#fff;font:bold 12px/18px sans-serif;text-align:center;
-border:2px solid #fff;box-shadow:0 0 3px rgba(0,0,0,.6);white-space:nowrap}
-.sn-arrow{pointer-events:none}
-.sn-panel{font:13px/1.35 sans-serif;background:rgba(255,255,255,.94);padding:6px 9px;
-border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4)}
-.sn-panel table{border-collapse:collapse}
-.sn-panel td,.sn-panel th{padding:1px 5px;text-align:right}
-.sn-panel td:first-child,.sn-panel th:first-child{text-align:left}
-.sn-sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px}
-.sn-locate{font:bold 18px/30px sans-serif;text-align:center;cursor:pointer}
-"""

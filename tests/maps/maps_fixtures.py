@@ -29,9 +29,9 @@ LAT0, LON0 = 60.170, 24.930
 DLAT, DLON = 0.001, 0.002
 
 
-def node_xy(n: int) -> tuple[float, float]:
+def node_xy(n: int, origin: tuple[float, float] = (LON0, LAT0)) -> tuple[float, float]:
     r, c = divmod(n, 10)
-    return LON0 + c * DLON, LAT0 + r * DLAT
+    return origin[0] + c * DLON, origin[1] + r * DLAT
 
 
 def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -41,11 +41,12 @@ def metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     return math.hypot(dx, dy)
 
 
-def grid_graph() -> nx.MultiDiGraph:
+def grid_graph(origin: tuple[float, float] = (LON0, LAT0)) -> nx.MultiDiGraph:
+    """The grid with its south-west corner (node 00) at ``origin`` (lon, lat)."""
     G = nx.MultiDiGraph(crs="EPSG:4326")
     for r in range(4):
         for c in range(4):
-            x, y = node_xy(r * 10 + c)
+            x, y = node_xy(r * 10 + c, origin)
             G.add_node(r * 10 + c, x=x, y=y)
     for r in range(4):
         for c in range(4):
@@ -55,7 +56,7 @@ def grid_graph() -> nx.MultiDiGraph:
                     continue
                 if (name.startswith("Rivi") and c == 3) or (name.startswith("Sarake") and r == 3):
                     continue
-                a, b = node_xy(n), node_xy(m)
+                a, b = node_xy(n, origin), node_xy(m, origin)
                 mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
                 length = metres(a, b)
                 for s, t, pts in ((n, m, [a, mid, b]), (m, n, [b, mid, a])):
@@ -78,14 +79,15 @@ SITES = [
 ]
 
 
-def snapped_sites(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
+def snapped_sites(G: nx.MultiDiGraph, origin: tuple[float, float] = (LON0, LAT0)
+                  ) -> gpd.GeoDataFrame:
     rows = []
     for sid, kind, tonnes, node, name, ok, reason in SITES:
         if node is None:
-            x, y = LON0 - 0.01, LAT0 - 0.005
+            x, y = origin[0] - 0.01, origin[1] - 0.005
             u = v = key = None
         else:
-            x, y = node_xy(node)
+            x, y = node_xy(node, origin)
             u, v, key = next(iter(G.out_edges(node, keys=True)))
         rows.append(dict(site_id=sid, kind=kind, tonnes=tonnes, name=name, priority=3,
                          service_min=10, u=u, v=v, key=key, snap_x=x, snap_y=y,
@@ -144,3 +146,18 @@ class FakeMatrix:
         return StreetPath(a, b, tuple(nodes), tuple(coords), tuple(legs))
 
 
+
+
+def page_data(html: str) -> dict:
+    """The data object a rendered page hands to ``SN.page`` (routes, markers, panels)."""
+    import json
+    import re
+
+    start = re.search(r"_data = ", html).end()
+    return json.JSONDecoder().raw_decode(html, start)[0]
+
+
+def decode(a: list[int]) -> list[tuple[float, float]]:
+    """An encoded line back to ``(lon, lat)`` pairs, as ``SN.decode`` does in the browser."""
+    pts = np.cumsum(np.array(a, dtype=float).reshape(-1, 2), axis=0) / 1e5
+    return [(float(lon), float(lat)) for lat, lon in pts]

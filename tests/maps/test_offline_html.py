@@ -1,13 +1,16 @@
-"""Self-contained pages: Leaflet inlined, no CDN, coordinates at screen precision."""
+"""Self-contained pages: Leaflet and its plugins inlined, no CDN; the street layer."""
 
 from __future__ import annotations
 
-import folium
+import numpy as np
 import pytest
 from branca.element import JavascriptLink
 
+import maps
+import maps._context
 from maps import OfflineError, render_html
-from maps._offline import base_network_layer, leaflet_assets, new_map, screen_coords
+from maps._offline import leaflet_assets, new_map, plugin_assets
+from maps._streets import street_lines
 
 
 def test_leaflet_is_inlined_with_its_images():
@@ -16,6 +19,16 @@ def test_leaflet_is_inlined_with_its_images():
     assert "sourceMappingURL" not in js
     assert "url(images/" not in css  # layer-control icons as data: URIs
     assert "data:image/png;base64," in css
+
+
+def test_plugins_and_page_script_are_inlined():
+    js, css = plugin_assets()
+    html = render_html(new_map([[60.0, 24.0], [60.1, 24.1]], title="x"))
+    for name in ("L.MarkerClusterGroup", "subGroup=function", "L.PolylineOffset",
+                 "SN.page"):
+        assert name in js and name in html
+    assert "sourceMappingURL" not in js
+    assert ".leaflet-cluster-anim" in css and ".sn-num" in css
 
 
 def test_a_cdn_script_is_refused():
@@ -29,17 +42,38 @@ def test_folium_defaults_are_stripped():
     html = render_html(new_map([[60.0, 24.0], [60.1, 24.1]], title="x"))
     assert "<script src" not in html and "<link" not in html
     assert html.count('name="viewport"') == 1
+    assert html.count("charset") == 1  # one declaration: <meta charset="utf-8">
+    assert '<meta charset="utf-8">' in html
 
 
-def test_screen_coords_round_and_simplify():
-    line = [(24.9300001, 60.17), (24.931, 60.1700000004), (24.932, 60.17), (24.932, 60.171)]
-    # the middle vertex is collinear: dropped; the rest rounded to 5 decimals, [lat, lon]
-    assert screen_coords(line) == [[60.17, 24.93], [60.17, 24.932], [60.171, 24.932]]
+def test_streets_are_drawn_once_and_merged(G):
+    lines = street_lines(G)
+    total_vertices = sum(len(c) for c in lines.all())
+    # 24 two-way streets of 3 vertices: drawn once each, merged where they meet
+    assert len(lines) < 24
+    assert total_vertices < G.number_of_edges() * 3 / 2
 
 
-def test_base_network_draws_each_street_once(G):
-    group = base_network_layer(G)
-    lines = [c for c in group._children.values() if isinstance(c, folium.PolyLine)]
-    assert len(lines) == 1  # one polyline layer for the whole network
-    total_vertices = sum(len(part) for part in lines[0].locations)
-    assert total_vertices < G.number_of_edges() * 3  # two-way streets drawn once, merged
+def test_a_driver_page_takes_only_the_streets_around_its_route(G):
+    lines = street_lines(G)
+    west_column = [[60.170, 24.9299], [60.173, 24.9301]]  # a thin box around "Sarake 0"
+    near = lines.around(west_column, margin_m=50)
+    assert near and sum(len(c) for c in near) < sum(len(c) for c in lines.all())
+    xs = np.concatenate([c[:, 0] for c in near])
+    assert xs.max() < 24.930 + 0.0011  # clipped about 50 m east of the column
+    assert lines.around([[10.0, 10.0], [10.1, 10.1]]) == []  # nothing far away
+
+
+def test_the_street_layer_is_built_once_per_write(plan, problem, G, snapped, matrix,
+                                                  tmp_path, monkeypatch):
+    calls = []
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return street_lines(*args, **kwargs)
+
+    # every page (the overview and both driver pages) reuses the context's street lines
+    monkeypatch.setattr(maps._context, "street_lines", counting)
+    maps.write_outputs(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
+                       out_dir=tmp_path / "day", date="2024-05-01")
+    assert len(calls) == 1

@@ -1,0 +1,300 @@
+/* sanitation-routes: what the pages do in the browser (plain Leaflet 1.9 and three plugins:
+ * markercluster, featuregroup.subgroup, polylineoffset). The page's data comes from Python
+ * (maps/_page.py) as one object; every human text comes in data.text. */
+(function () {
+  'use strict';
+  var SN = window.SN = {};
+  var PHONE = '(max-width: 700px)';
+
+  SN.phone = function () {
+    return window.matchMedia ? window.matchMedia(PHONE).matches : window.innerWidth <= 700;
+  };
+
+  /* [lat0, lon0, dlat, dlon, ...] in 1e-5 degrees -> LatLngs */
+  SN.decode = function (a) {
+    var out = new Array(a.length / 2), lat = 0, lon = 0;
+    for (var i = 0, k = 0; i < a.length; i += 2, k++) {
+      lat += a[i]; lon += a[i + 1];
+      out[k] = L.latLng(lat / 1e5, lon / 1e5);
+    }
+    return out;
+  };
+
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
+  }
+
+  function esc(s) {
+    return String(s).replace(/[&<>"]/g, function (c) {
+      return {'&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;'}[c];
+    });
+  }
+
+  /* GCJ-02 from WGS-84 (the published forward formula; zero outside China), for the
+   * located position on GCJ-02 tiles. Python shifts everything else before it is drawn. */
+  SN.gcj02 = function (lat, lon) {
+    if (lon < 72.004 || lon > 137.8347 || lat < 0.8293 || lat > 55.8271) return [lat, lon];
+    var PI = Math.PI, A = 6378245.0, EE = 0.00669342162296594323;
+    var x = lon - 105.0, y = lat - 35.0;
+    var dLat = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * Math.sqrt(Math.abs(x));
+    dLat += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    dLat += (20.0 * Math.sin(y * PI) + 40.0 * Math.sin(y / 3.0 * PI)) * 2.0 / 3.0;
+    dLat += (160.0 * Math.sin(y / 12.0 * PI) + 320 * Math.sin(y * PI / 30.0)) * 2.0 / 3.0;
+    var dLon = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * Math.sqrt(Math.abs(x));
+    dLon += (20.0 * Math.sin(6.0 * x * PI) + 20.0 * Math.sin(2.0 * x * PI)) * 2.0 / 3.0;
+    dLon += (20.0 * Math.sin(x * PI) + 40.0 * Math.sin(x / 3.0 * PI)) * 2.0 / 3.0;
+    dLon += (150.0 * Math.sin(x / 12.0 * PI) + 300.0 * Math.sin(x / 30.0 * PI)) * 2.0 / 3.0;
+    var rad = lat / 180.0 * PI, magic = Math.sin(rad);
+    magic = 1 - EE * magic * magic;
+    var sq = Math.sqrt(magic);
+    dLat = (dLat * 180.0) / ((A * (1 - EE)) / (magic * sq) * PI);
+    dLon = (dLon * 180.0) / (A / sq * Math.cos(rad) * PI);
+    return [lat + dLat, lon + dLon];
+  };
+
+  /* ---- markers ---------------------------------------------------------------------- */
+  var ICON_H = {stop: 22, site: 24, miss: 18, later: 22};
+  var ICON_CLASS = {stop: 'sn-num', site: 'sn-site', miss: 'sn-miss', later: 'sn-later'};
+
+  function badge(kind, label, colour) {
+    var h = ICON_H[kind] || 22;
+    var w = kind === 'miss' ? h : Math.max(h, 10 + (kind === 'site' ? 8 : 7) * String(label).length);
+    var style = kind === 'miss' ? '' : ' style="background:' + colour + '"';
+    var html = '<div class="' + ICON_CLASS[kind] + '"' + style + '>' + esc(label) + '</div>';
+    return L.divIcon({html: html, className: 'sn-icon', iconSize: [w, h], iconAnchor: [w / 2, h / 2]});
+  }
+
+  SN.clusterIcon = function (text) {
+    return function (cluster) {
+      var ms = cluster.getAllChildMarkers(), labels = [], badges = [], colours = [];
+      ms.forEach(function (m) {
+        labels.push(m.options.snLabel);
+        badges.push(m.options.snText);
+        if (colours.indexOf(m.options.snColour) < 0) colours.push(m.options.snColour);
+      });
+      var n = ms.length, inner = badges.join('\u00b7');
+      // the badges' own labels when they are short and of one colour, else the count
+      if (n > 3 || colours.length > 1 || inner.length > 5) inner = String(n);
+      var bg = colours[0];
+      if (colours.length > 1) {
+        var step = 100 / colours.length;
+        bg = 'conic-gradient(' + colours.map(function (c, i) {
+          return c + ' ' + (i * step).toFixed(1) + '% ' + ((i + 1) * step).toFixed(1) + '%';
+        }).join(',') + ')';
+      }
+      var h = 26, w = Math.max(h, 16 + 7 * inner.length);
+      var title = fill(text.cluster, {n: n, list: labels.join(', ')});
+      var html = '<div class="sn-cl" style="background:' + bg + '" title="' + esc(title) +
+        '" data-n="' + n + '" data-labels="' + esc(labels.join('|')) + '"><span>' +
+        esc(inner) + '</span></div>';
+      return L.divIcon({html: html, className: 'sn-icon sn-cluster', iconSize: [w, h]});
+    };
+  };
+
+  function addMarkers(layers, rows) {
+    var byGroup = {};
+    rows.forEach(function (r) {
+      // [lat, lon, group, kind, label, colour, tooltip, popup, clusterLabel]
+      var m = L.marker([r[0], r[1]], {icon: badge(r[3], r[4], r[5]), snLabel: r[8] || r[4],
+                                      snText: r[4], snColour: r[5], keyboard: false,
+                                      riseOnHover: true});
+      if (r[6]) m.bindTooltip(r[6], {direction: 'top', offset: [0, -10]});
+      if (r[7]) m.bindPopup(r[7], {maxWidth: 300});
+      (byGroup[r[2]] = byGroup[r[2]] || []).push(m);
+    });
+    Object.keys(byGroup).forEach(function (g) {
+      var layer = layers.groups[g];
+      byGroup[g].forEach(function (m) { layer.addLayer(m); });
+    });
+  }
+
+  /* ---- lines ------------------------------------------------------------------------ */
+  function addRoutes(layers, specs) {
+    var lines = [];
+    specs.forEach(function (s) {
+      var layer = layers.groups[s.g], spacing = s.weight + 1;
+      s.runs.forEach(function (r) {
+        // [encoded, lane, dashed, tooltip index]
+        var colour = r[2] && s.dashColour ? s.dashColour : s.colour;
+        var line = L.polyline(SN.decode(r[0]), {
+          color: colour, weight: s.weight, opacity: 0.9, offset: (r[1] + 0.5) * spacing,
+          dashArray: r[2] ? s.dash : null, lineCap: r[2] ? 'butt' : 'round',
+          smoothFactor: 1.0
+        });
+        if (r[3] >= 0) line.bindTooltip(s.tips[r[3]], {sticky: true});
+        layer.addLayer(line);
+        lines.push({line: line, layer: layer, colour: colour});
+      });
+    });
+    return lines;
+  }
+
+  /* ---- direction arrows: along each line's drawn (offset) parts, never over a marker -- */
+  function obstacles(map) {
+    var box = map.getContainer().getBoundingClientRect(), out = [];
+    var icons = map.getPane('markerPane').querySelectorAll('.leaflet-marker-icon');
+    for (var i = 0; i < icons.length; i++) {
+      var r = icons[i].getBoundingClientRect();
+      if (r.width > 0) out.push([r.left - box.left - 4, r.top - box.top - 4,
+                                 r.right - box.left + 4, r.bottom - box.top + 4]);
+    }
+    return out;
+  }
+
+  function arrows(map, lines, spacing, cluster) {
+    var pane = map.createPane('snArrows');
+    pane.style.zIndex = 550;
+    pane.style.pointerEvents = 'none';
+    var layer = L.layerGroup().addTo(map), pending = null;
+    function draw() {
+      pending = null;
+      layer.clearLayers();
+      var size = map.getSize(), blocked = obstacles(map), budget = 600;
+      lines.forEach(function (s) {
+        if (!map.hasLayer(s.layer) || !map.hasLayer(s.line) || !s.line._parts) return;
+        s.line._parts.forEach(function (pts) {
+          var next = spacing / 2, walked = 0;
+          for (var k = 1; k < pts.length && budget > 0; k++) {
+            var a = pts[k - 1], b = pts[k], d = a.distanceTo(b);
+            while (d > 0 && walked + d >= next && budget > 0) {
+              var t = (next - walked) / d;
+              var p = L.point(a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t);
+              var c = map.layerPointToContainerPoint(p), free = c.x > 0 && c.y > 0 &&
+                c.x < size.x && c.y < size.y;
+              for (var o = 0; free && o < blocked.length; o++) {
+                var q = blocked[o];
+                if (c.x > q[0] - 7 && c.x < q[2] + 7 && c.y > q[1] - 7 && c.y < q[3] + 7) free = false;
+              }
+              if (free) {
+                var deg = Math.atan2(b.y - a.y, b.x - a.x) * 180 / Math.PI;
+                layer.addLayer(L.marker(map.layerPointToLatLng(p), {
+                  pane: 'snArrows', interactive: false, keyboard: false, icon: L.divIcon({
+                    className: 'sn-arrow', iconSize: [14, 14], iconAnchor: [7, 7],
+                    html: '<svg width="14" height="14" viewBox="0 0 14 14" style="transform:rotate(' +
+                      deg.toFixed(0) + 'deg)"><path d="M2 2 L12 7 L2 12 L5 7 Z" fill="' + s.colour +
+                      '" stroke="#fff" stroke-width="1"/></svg>'})}));
+                budget--;
+              }
+              next += spacing;
+            }
+            walked += d;
+          }
+        });
+      });
+    }
+    function later() { if (!pending) pending = setTimeout(draw, 0); }
+    map.on('moveend zoomend overlayadd overlayremove', later);
+    if (cluster) cluster.on('animationend spiderfied unspiderfied', later);
+    later();
+  }
+
+  /* ---- panels (summary, legend), the route list, the directions list ---------------- */
+  function panel(map, p) {
+    var ctl = L.control({position: p.position});
+    ctl.onAdd = function () {
+      var div = L.DomUtil.create('div', 'sn-panel leaflet-control');
+      div.id = p.id;
+      div.innerHTML = p.html;
+      var det = div.querySelector('details');
+      if (det) det.open = SN.phone() ? !!p.openPhone : !!p.openDesktop;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    ctl.addTo(map);
+    return ctl.getContainer();
+  }
+
+  function routeList(map, root, zoomTo) {
+    var input = root.querySelector('.sn-filter');
+    var rows = root.querySelectorAll('tr[data-find]');
+    if (input) {
+      input.addEventListener('input', function () {
+        var q = input.value.trim().toLowerCase(), shown = 0;
+        rows.forEach(function (tr) {
+          var hit = !q || tr.getAttribute('data-find').indexOf(q) >= 0;
+          tr.style.display = hit ? '' : 'none';
+          shown += hit ? 1 : 0;
+        });
+        var count = root.querySelector('.sn-count');
+        if (count) count.textContent = shown + ' / ' + rows.length;
+      });
+    }
+    rows.forEach(function (tr) {
+      tr.addEventListener('click', function (e) {
+        if (e.target.closest('a')) return;
+        var b = zoomTo[tr.getAttribute('data-zoom')];
+        if (b) map.fitBounds(b, {padding: [30, 30]});
+      });
+    });
+  }
+
+  function directionsList(map) {
+    document.querySelectorAll('#sn-dir [data-ll]').forEach(function (el) {
+      el.addEventListener('click', function (e) {
+        if (e.target.closest('a')) return;
+        var ll = el.getAttribute('data-ll').split(',');
+        map.setView([+ll[0], +ll[1]], 17);
+        if (SN.phone()) window.scrollTo(0, 0);
+      });
+    });
+  }
+
+  /* ---- locate me -------------------------------------------------------------------- */
+  function locate(map, text, gcj) {
+    var dot = null, ring = null;
+    var Ctl = L.Control.extend({options: {position: 'topleft'}, onAdd: function () {
+      var box = L.DomUtil.create('div', 'leaflet-bar leaflet-control');
+      var a = L.DomUtil.create('a', 'sn-locate', box);
+      a.href = '#'; a.title = text.locate; a.setAttribute('role', 'button');
+      a.innerHTML = '&#9678;';
+      L.DomEvent.on(a, 'click', function (e) {
+        L.DomEvent.stop(e);
+        map.locate({setView: false, enableHighAccuracy: true});
+      });
+      return box;
+    }});
+    new Ctl().addTo(map);
+    map.on('locationfound', function (e) {
+      var ll = gcj ? SN.gcj02(e.latlng.lat, e.latlng.lng) : [e.latlng.lat, e.latlng.lng];
+      if (dot) { map.removeLayer(dot); map.removeLayer(ring); }
+      ring = L.circle(ll, {radius: e.accuracy, weight: 1, color: '#1565c0', fillOpacity: 0.1,
+                           interactive: false}).addTo(map);
+      dot = L.circleMarker(ll, {radius: 7, weight: 3, color: '#fff', fillColor: '#1565c0',
+                                fillOpacity: 1}).addTo(map)
+        .bindPopup(fill(text.here, {m: Math.round(e.accuracy)}));
+      map.setView(ll, Math.max(map.getZoom(), 16));
+    });
+    map.on('locationerror', function (e) {
+      L.popup().setLatLng(map.getCenter()).setContent(fill(text.nolocation, {why: esc(e.message)}))
+        .openOn(map);
+    });
+  }
+
+  /* ---- the page --------------------------------------------------------------------- */
+  SN.page = function (map, layers, data) {
+    var text = data.text;
+    if (layers.cluster) layers.cluster.options.iconCreateFunction = SN.clusterIcon(text);
+    if (data.streets && data.streets.length) {
+      L.polyline(data.streets.map(SN.decode), L.extend({interactive: false, smoothFactor: 1.5},
+                                                       data.streetStyle)).addTo(layers.streets);
+    }
+    // fill the groups off the map, so the cluster group takes each one in a single batch
+    var shown = Object.keys(layers.groups).filter(function (g) {
+      return map.hasLayer(layers.groups[g]);
+    });
+    shown.forEach(function (g) { map.removeLayer(layers.groups[g]); });
+    var lines = addRoutes(layers, data.routes || []);
+    addMarkers(layers, data.markers || []);
+    shown.forEach(function (g) { map.addLayer(layers.groups[g]); });
+    (data.panels || []).forEach(function (p) {
+      var root = panel(map, p);
+      if (p.id === 'sn-summary') routeList(map, root, data.zoomTo || {});
+    });
+    if (data.locate) locate(map, text, !!data.gcj);
+    directionsList(map);
+    arrows(map, lines, data.arrowSpacing || 100, layers.cluster);
+    SN.map = map;
+    SN.data = data;
+  };
+})();
