@@ -27,7 +27,7 @@ from shapely.ops import substring
 
 from ._errors import GeodataError
 from ._graphs import Option, build_search_graph
-from ._search import packed_search
+from ._search import Packing, packed_search
 from ._snap import reverse_key
 from ._turns import banned_turns, restriction_via_nodes
 
@@ -254,14 +254,16 @@ def travel_matrix(
     src = np.unique(dep_v[dep_v >= 0])
     tgt = np.unique(arr_v[arr_v >= 0])
     speeds = la / np.maximum(wa, EPSILON)
-    T, L, pred = packed_search(g.tails, g.heads, g.t, g.length, g.n_vertices, src, tgt,
-                               max_speed_ms=float(speeds.max(initial=1.0)),
-                               workers=workers)  # fmt: skip
+    packed, pred, packing = packed_search(
+        g.tails, g.heads, g.t, g.length, g.n_vertices, src, tgt,
+        max_speed_ms=float(speeds.max(initial=1.0)), workers=workers,
+    )  # fmt: skip
     t_search = time.perf_counter()
     srow = np.searchsorted(src, np.maximum(dep_v, 0))
     tcol = np.searchsorted(tgt, np.maximum(arr_v, 0))
-    duration, distance, choice = _assemble(T, L, srow, tcol, dep_c, dep_l, arr_c, arr_l)
-    del T, L
+    duration, distance, choice = _assemble(packed, packing, srow, tcol, dep_c, dep_l,
+                                           arr_c, arr_l)  # fmt: skip
+    del packed
     _same_edge(sites, group, edge_data, duration, distance, choice)
     distance[~np.isfinite(duration)] = np.inf
     np.fill_diagonal(duration, 0.0)
@@ -297,7 +299,7 @@ def _option_arrays(
 
 
 def _assemble(
-    T: np.ndarray, L: np.ndarray, srow: np.ndarray, tcol: np.ndarray,
+    P: np.ndarray, packing: Packing, srow: np.ndarray, tcol: np.ndarray,
     dep_c: np.ndarray, dep_l: np.ndarray, arr_c: np.ndarray, arr_l: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
     """Best of the (up to) four departure x arrival options per pair, by blocks of rows."""
@@ -305,7 +307,7 @@ def _assemble(
     duration = np.full((n, n), np.inf)
     distance = np.full((n, n), np.inf)
     choice = np.zeros((n, n), dtype=np.int8)
-    if not (T.size and n):
+    if not (P.size and n):
         return duration, distance, choice
     for lo in range(0, n, _BLOCK):
         rows = slice(lo, min(lo + _BLOCK, n))
@@ -313,7 +315,7 @@ def _assemble(
         for a in range(2):
             if not np.isfinite(dep_c[rows, a]).any():
                 continue
-            Ta, La = T[srow[rows, a]], L[srow[rows, a]]
+            Ta, La = packing.unpack(P[srow[rows, a]])
             for b in range(2):
                 with np.errstate(invalid="ignore"):  # inf - inf for absent options
                     c = dep_c[rows, a, None] + Ta[:, tcol[:, b]] + arr_c[None, :, b]

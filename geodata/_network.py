@@ -24,8 +24,9 @@ osmnx default it is redirected into ``cache_dir/osmnx``). Every profiled network
 pickled under ``cache_dir`` keyed by the source (plus size and mtime for files) and the
 profile, so the second load is fast. Large files log their progress at INFO level.
 
-Turn restrictions (``type=restriction`` relations) of ``.osm.pbf`` and ``.osm`` files are
-kept as ``G.graph["turn_restrictions"]`` and honoured by :func:`geodata.travel_matrix`;
+Turn restrictions (``type=restriction`` relations) of ``.osm.pbf`` and ``.osm`` files, and
+for online sources downloaded from Overpass for the network's bounding box, are kept as
+``G.graph["turn_restrictions"]`` and honoured by :func:`geodata.travel_matrix`;
 ``G.graph["uturn_penalty_s"]`` is the profile's U-turn rule.
 """
 
@@ -289,10 +290,46 @@ def _build(
         return _finish(_profiled(raw, profile, source, simplify=False), source)
     with _osmnx_settings(cache_dir):
         raw = _read_osmnx(kind, target, source, profile)
-    G = _profiled(raw, profile, source, simplify=True)
-    if kind == "xml":
-        G.graph["turn_restrictions"] = _xml_restrictions(Path(target))
+        G = _profiled(raw, profile, source, simplify=True)
+        if kind == "xml":
+            G.graph["turn_restrictions"] = _xml_restrictions(Path(target))
+        else:
+            G.graph["turn_restrictions"] = _overpass_restrictions(G, source)
     return _finish(G, source)
+
+
+def _overpass_restrictions(G: nx.MultiDiGraph, source: Any) -> tuple[TurnRestriction, ...]:
+    """Download the restriction relations in the graph's bounding box (osmnx HTTP cache).
+
+    A failed download is logged and gives no restrictions; the streets are still usable.
+    """
+    from collections import OrderedDict
+
+    from osmnx import _overpass
+
+    xs = [d["x"] for _, d in G.nodes(data=True)]
+    ys = [d["y"] for _, d in G.nodes(data=True)]
+    if not xs:
+        return ()
+    bbox = f"{min(ys):.7f},{min(xs):.7f},{max(ys):.7f},{max(xs):.7f}"
+    query = f'{_overpass._make_overpass_settings()};rel["type"="restriction"]({bbox});out body;'
+    try:
+        response = _overpass._overpass_request(OrderedDict(data=query))
+    except Exception as exc:  # the streets are usable without the restrictions
+        logger.warning("could not download the turn restrictions of %r (%s: %s); planning "
+                       "without them", str(source), type(exc).__name__, exc)  # fmt: skip
+        return ()
+    found = []
+    for el in response.get("elements", []):
+        if el.get("type") != "relation":
+            continue
+        members = [(m.get("type", ""), int(m.get("ref", 0)), m.get("role", ""))
+                   for m in el.get("members", [])]  # fmt: skip
+        r = parse_restriction(int(el.get("id", 0)), el.get("tags", {}), members)
+        if r is not None:
+            found.append(r)
+    logger.info("%s: %d turn restrictions downloaded", source, len(found))
+    return tuple(found)
 
 
 def _read_pbf_osmium(

@@ -62,8 +62,8 @@ def packed_search(
     tails: np.ndarray, heads: np.ndarray, t: np.ndarray, length: np.ndarray, n: int,
     sources: np.ndarray, targets: np.ndarray, *, max_speed_ms: float,
     workers: int | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Times and lengths of the shortest paths from ``sources`` to ``targets``.
+) -> tuple[np.ndarray, np.ndarray, Packing]:  # fmt: skip
+    """Packed times and lengths of the shortest paths from ``sources`` to ``targets``.
 
     Parameters
     ----------
@@ -80,24 +80,23 @@ def packed_search(
 
     Returns
     -------
-    tuple of numpy.ndarray
-        ``time`` and ``length`` (len(sources), len(targets)), ``inf`` where unreachable,
-        and the predecessors (len(sources), n) int32 (-9999 for none).
+    tuple
+        Packed path weights (len(sources), len(targets)), ``inf`` where unreachable
+        (:meth:`Packing.unpack` gives time and length), the predecessors
+        (len(sources), n) int32 (-9999 for none), and the :class:`Packing`.
     """
     workers = workers or min(os.cpu_count() or 1, 4)
     for shift in range(0, 30, 3):
         pk = Packing(shift)
         csr = csr_from_arcs(tails, heads, pk.pack(t, length), n)
         packed, pred = _run(csr, sources, targets, workers)
-        finite = packed[np.isfinite(packed)]
-        top = float(finite.max(initial=0.0))
-        T, L = pk.unpack(packed)
-        t_top = float(T[np.isfinite(T)].max(initial=0.0))
+        top = float(np.max(packed, initial=0.0, where=np.isfinite(packed)))
+        t_top = float(pk.unpack(np.array([top]))[0][0])
         if top < 2.0**53 and max_speed_ms * t_top < pk.max_l:
             if shift:
                 logger.warning("long paths: times rounded to %.0e s and lengths to %.0e m "
                                "per street segment", pk.t_unit, pk.l_unit)  # fmt: skip
-            return T, L, pred
+            return packed, pred, pk
     raise RuntimeError("paths too long to pack")  # pragma: no cover - beyond any city
 
 

@@ -95,3 +95,10 @@ def test_unknown_file_type(tmp_path):
     path.write_text("x")
     with pytest.raises(geodata.NetworkSourceError, match="unknown file type"):
         geodata.load_network(path, cache_dir=tmp_path)
+
+
+def test_osm_xml_keeps_its_turn_restrictions(tmp_path):
+    G = geodata.load_network(DATA / "one_way_trap.osm", cache_dir=tmp_path)
+    (r,) = G.graph["turn_restrictions"]
+    assert (r.value, r.from_ways, r.via_node, r.to_ways) == ("no_left_turn", (13,), 6, (11,))
+    assert G.graph["uturn_penalty_s"] is None

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 import geodata
+from geodata._turns import banned_turns
 
 RECORDED = Path(__file__).parent / "data" / "overpass_cache"
 
@@ -43,3 +44,13 @@ def test_online_source_from_recorded_response(offline_osmnx, source):
 def test_online_source_without_recording_fails_cleanly(offline_osmnx):
     with pytest.raises(geodata.NetworkSourceError, match="bbox:24.0,60.0,24.1,60.1"):
         geodata.load_network("bbox:24.0,60.0,24.1,60.1", cache_dir=offline_osmnx)
+
+
+def test_online_source_brings_its_turn_restrictions(offline_osmnx):
+    # the recorded Overpass answer holds relation 30: no left turn from way 13 via node 6
+    G = geodata.load_network("bbox:24.939,60.169,24.946,60.173", cache_dir=offline_osmnx)
+    (r,) = G.graph["turn_restrictions"]
+    assert (r.relation_id, r.kind, r.from_ways, r.via_node, r.to_ways) == (30, "no", (13,), 6,
+                                                                          (11,))
+    epos = {e: i for i, e in enumerate(G.edges(keys=True))}
+    assert banned_turns(G, epos)

@@ -48,6 +48,21 @@ def overpass_json() -> dict:
             "elements": elements}  # fmt: skip
 
 
+def restrictions_json() -> dict:
+    """The fixture's restriction relations, as Overpass returns them (``out body``)."""
+    root = ET.parse(HERE / "one_way_trap.osm").getroot()
+    elements = []
+    for r in root.iter("relation"):
+        elements.append({
+            "type": "relation", "id": int(r.get("id")),
+            "members": [{"type": m.get("type"), "ref": int(m.get("ref")), "role": m.get("role")}
+                        for m in r.iter("member")],
+            "tags": {t.get("k"): t.get("v") for t in r.iter("tag")},
+        })  # fmt: skip
+    return {"version": 0.6, "generator": "Overpass API 0.7.62 (recorded fixture)",
+            "elements": elements}  # fmt: skip
+
+
 def nominatim_json() -> list:
     w, s, e, n = 24.939, 60.169, 24.946, 60.173
     ring = [[w, s], [e, s], [e, n], [w, n], [w, s]]
@@ -68,7 +83,12 @@ def main() -> int:
     def fake(url: str):  # record instead of downloading
         cached = original(url)
         if cached is None:
-            cached = nominatim_json() if "nominatim" in url else overpass_json()
+            if "nominatim" in url:
+                cached = nominatim_json()
+            elif "restriction" in url:
+                cached = restrictions_json()
+            else:
+                cached = overpass_json()
             _http._save_to_cache(url, cached, True)
             print("recorded", url[:100], "->", _http._resolve_cache_filepath(url).name)
         return cached
