@@ -27,6 +27,7 @@ from ._profile import (
 )
 from ._sites import SITE_KINDS, read_sites, validate_sites
 from ._snap import snap_sites
+from ._turns import TurnRestriction
 
 #: Bundled sample sites (GeoJSON, EPSG:4326) on the ``"sample"`` network.
 SAMPLE_SITES: Path = Path(__file__).parent / "data" / "sample_sites.geojson"
@@ -41,6 +42,7 @@ __all__ = [
     "StreetPath",
     "TravelMatrix",
     "TruckProfile",
+    "TurnRestriction",
     "apply_profile",
     "bd09_to_gcj02",
     "bd09_to_wgs84",
