@@ -9,8 +9,9 @@ Usage::
     python run_plan.py init city.toml        # write a commented scenario to start from
     python run_plan.py progress out/2025-05-06/sheet-*.csv --out done.csv
 
-Exit codes: 0 planned; 2 bad input (the message names the file, row or field and the fix);
-3 with ``--strict`` when some sites were left unassigned.
+Exit codes: 0 planned; 2 bad input or an output folder that cannot be written (the message
+names the file, row or field and the fix; checked before any work); 3 with ``--strict``
+when some sites were left unassigned; 130 interrupted (Ctrl-C; nothing is written).
 """
 
 from __future__ import annotations
@@ -76,7 +77,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop the search after N solutions (reproducible plans)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="day to plan (default: the scenario's, "
                    "else today)")
-    p.add_argument("--out", metavar="DIR", help="output folder (default: the scenario's)")
+    p.add_argument("--out", metavar="DIR", help="output folder (default: the scenario's): new, "
+                   "empty or a previous plan, which is replaced whole")
+    p.add_argument("--force", action="store_true",
+                   help="write into an output folder that holds other files (they are kept)")
+    p.add_argument("--encoding", metavar="CODEC",
+                   help="encoding of CSV site files (default: detect UTF-8 or GBK), e.g. gb18030")
+    p.add_argument("--sites-crs", metavar="CRS",
+                   help="CRS of site coordinates that carry none: an EPSG code, GCJ-02 (Amap, "
+                   "Tencent) or BD-09 (Baidu); converted to WGS-84")
+    p.add_argument("--layer", metavar="NAME", help="layer of GeoPackage site files with several")
     p.add_argument("--strict", action="store_true",
                    help="exit 3 if any dead spot or bin is left unassigned")
     noise = p.add_mutually_exclusive_group()
@@ -117,6 +127,18 @@ def apply_overrides(scenario, args: argparse.Namespace):
             raise ScenarioError("--sites", [f"{f} does not exist; check the path (relative to "
                                             "the working directory)" for f in missing])
         changes["site_files"] = files
+    reading = {key: value for key, value in (("sites_crs", getattr(args, "sites_crs", None)),
+                                              ("sites_encoding", getattr(args, "encoding", None)),
+                                              ("sites_layer", getattr(args, "layer", None)))
+               if value is not None}
+    if reading:
+        try:
+            replace(scenario, **reading)
+        except ScenarioError as exc:
+            raise ScenarioError("command line", [
+                p.replace("sites.crs:", "--sites-crs:").replace("sites.encoding:", "--encoding:")
+                for p in exc.problems]) from None
+        changes.update(reading)
     fleet = scenario.fleet
     if args.trucks is not None:
         if args.trucks < 1:
@@ -298,6 +320,7 @@ def plan_command(argv: Sequence[str]) -> int:
         return int(exc.code or 0)
     _configure_logging(args)
     import geodata
+    import maps
     import planner
     import routing
 
@@ -313,14 +336,23 @@ def plan_command(argv: Sequence[str]) -> int:
                   file=sys.stderr)
             for line in settings_lines(scenario, args):
                 print(line, file=sys.stderr)
-        day = planner.plan_day(scenario, progress=printer.progress, on_step=printer.step)
         out_dir = Path(args.out) if args.out else scenario.output_dir()
-        files = planner.write_day(day, out_dir)
-    except (planner.ScenarioError, geodata.GeodataError, routing.RoutingError) as exc:
+        # before any work: a file, a path under a file, '.', a mount point, a place that
+        # cannot be written, a folder holding files that are not a plan (without --force)
+        maps.check_output_dir(out_dir, force=args.force,
+                              label="--out" if args.out else "output.folder")
+        day = planner.plan_day(scenario, progress=printer.progress, on_step=printer.step)
+        files = planner.write_day(day, out_dir, force=args.force)
+    except (planner.ScenarioError, geodata.GeodataError, routing.RoutingError,
+            maps.MapsError) as exc:
         logger.debug("bad input", exc_info=True)
         return _bad(str(exc))
     except FileNotFoundError as exc:
         return _bad(f"{exc.filename or exc}: file not found; check the path")
+    except OSError as exc:  # the disk filled up, a permission changed while planning...
+        logger.debug("cannot write", exc_info=True)
+        return _bad(f"cannot write {exc.filename or 'the plan'}: {exc.strerror or exc}; the "
+                    "output folder is as it was before this run")
     except KeyboardInterrupt:
         print("run_plan: interrupted; nothing was written", file=sys.stderr)
         return 130

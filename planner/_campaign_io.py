@@ -305,7 +305,9 @@ def run_campaign(
         G = geodata.load_network(scenario.network.source)
     sites = load_sites(scenario)
     if add is not None:
-        sites = _add_reports(sites, geodata.read_sites(add))
+        sites = _add_reports(sites, geodata.read_sites(
+            add, crs=scenario.sites_crs, layer=scenario.sites_layer,
+            encoding=scenario.sites_encoding))
     snapped = geodata.snap_sites(G, sites, max_snap_m=scenario.network.max_snap_m)
     matrix = geodata.travel_matrix(G, snapped)
     timings["network_and_matrix"] = round(time.perf_counter() - t0, 3)
@@ -512,7 +514,8 @@ def campaign_main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 planned, 2 bad input, 3 with ``--strict`` when backlog is left unassigned.
+        0 planned, 2 bad input (or an output folder that cannot be written), 3 with
+        ``--strict`` when backlog is left unassigned, 130 interrupted.
     """
     parser = argparse.ArgumentParser(
         prog="run_plan.py campaign",
@@ -557,6 +560,14 @@ def campaign_main(argv: Sequence[str] | None = None) -> int:
     except (ScenarioError, GeodataError, RoutingError, MapsError) as exc:
         print(f"run_plan campaign: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # the disk filled up, a permission changed while planning...
+        print(f"run_plan campaign: error: cannot write {exc.filename or 'the campaign'}: "
+              f"{exc.strerror or exc}; the output folder is as it was", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("run_plan campaign: interrupted; the output folder is as it was",
+              file=sys.stderr)
+        return 130
     print(format_summary(run.campaign))
     out = written["summary.json"].parent
     print(f"\nwritten to {out}/ (summary.csv, summary.json, sites.csv, remaining.png, "

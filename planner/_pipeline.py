@@ -241,7 +241,8 @@ def load_sites(scenario: Scenario) -> gpd.GeoDataFrame:
     origin: dict[str, str] = {}
     problems: list[str] = []
     for path in paths:
-        frame = geodata.read_sites(path)
+        frame = geodata.read_sites(path, crs=scenario.sites_crs, layer=scenario.sites_layer,
+                                   encoding=scenario.sites_encoding)
         frames.append(frame)
         for sid in frame["site_id"]:
             if sid in origin:
@@ -441,7 +442,8 @@ def plan_day(
                      problem=problem, plan=plan, timings=timings)
 
 
-def write_day(result: DayResult, out_dir: str | Path | None = None) -> dict[str, Path]:
+def write_day(result: DayResult, out_dir: str | Path | None = None, *,
+              force: bool = False) -> dict[str, Path]:
     """Write the maps, sheets, GPX, GeoJSON and summary of a day (atomically).
 
     Parameters
@@ -449,7 +451,10 @@ def write_day(result: DayResult, out_dir: str | Path | None = None) -> dict[str,
     result
         From ``plan_day``.
     out_dir
-        The folder; ``None``: the scenario's output folder.
+        The folder; ``None``: the scenario's output folder. New, empty or a previous
+        plan: a folder holding other files is refused (``maps.MapsError``).
+    force
+        Write into a folder that holds other files; they are kept.
 
     Returns
     -------
@@ -462,6 +467,6 @@ def write_day(result: DayResult, out_dir: str | Path | None = None) -> dict[str,
     out = Path(out_dir) if out_dir is not None else scenario.output_dir()
     return maps.write_outputs(
         result.plan, problem=result.problem, G=result.G, snapped=result.snapped,
-        matrix=result.matrix, out_dir=out, date=scenario.date,
+        matrix=result.matrix, out_dir=out, date=scenario.date, force=force,
         title=f"{scenario.name} — {scenario.date.isoformat()}", timezone=scenario.timezone,
     )

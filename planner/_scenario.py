@@ -103,6 +103,28 @@ def _time_problem(name: str, value: str | None, problems: list[str]) -> int | No
     return secs
 
 
+def _sites_problems(crs: Any, encoding: Any, problems: list[str]) -> None:
+    """``[sites] crs`` and ``encoding`` that geodata could not use."""
+    import codecs
+
+    import geodata
+
+    if crs is not None and geodata.chinese_crs(crs) is None:
+        from pyproj import CRS
+
+        try:
+            CRS.from_user_input(crs)
+        except Exception:  # pyproj raises CRSError and others
+            problems.append(f"sites.crs: got {crs!r}; give an EPSG code such as 'EPSG:3067', "
+                            "or 'GCJ-02' (Amap, Tencent) or 'BD-09' (Baidu)")
+    if encoding is not None:
+        try:
+            codecs.lookup(encoding)
+        except (LookupError, TypeError):
+            problems.append(f"sites.encoding: got {encoding!r}; give a codec name such as "
+                            "'utf-8', 'gb18030' or 'cp1252'")
+
+
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -357,6 +379,11 @@ class Scenario:
     truck
         The ``geodata.TruckProfile`` deciding which streets the trucks may drive
         (``[truck]``); ``None``: the default profile (a 26 t rear-loader).
+    sites_crs, sites_encoding, sites_layer
+        How to read the site files (``[sites] crs``, ``encoding``, ``layer``): the CRS of
+        coordinates that carry none (an EPSG code, ``"GCJ-02"`` for Amap/Tencent or
+        ``"BD-09"`` for Baidu points, converted to WGS-84), the encoding of CSVs
+        (``None``: detected) and the layer of GeoPackages with several.
     source
         The TOML file this came from (for messages).
 
@@ -382,6 +409,9 @@ class Scenario:
     closed_facilities: tuple[str, ...] = ()
     timezone: str = DEFAULT_TIMEZONE
     truck: Any = None
+    sites_crs: str | None = None
+    sites_encoding: str | None = None
+    sites_layer: str | None = None
     source: str = "<scenario>"
 
     def __post_init__(self) -> None:
@@ -411,6 +441,7 @@ class Scenario:
         _timezone_problem(self.timezone, problems)
         if self.truck is not None and type(self.truck).__name__ != "TruckProfile":
             problems.append(f"truck: got {self.truck!r}; give a geodata.TruckProfile or None")
+        _sites_problems(self.sites_crs, self.sites_encoding, problems)
         if problems:
             raise ScenarioError(self.source, problems)
 
@@ -520,7 +551,7 @@ _TYPES: dict[str, tuple[_Check, str]] = {
 
 _SCHEMAS: dict[str, dict[str, str]] = {
     "network": {"source": "str", "max_snap_m": "num"},
-    "sites": {"files": "strs"},
+    "sites": {"files": "strs", "crs": "str", "encoding": "str", "layer": "str"},
     "depots": {"id": "str", "lon": "num", "lat": "num"},
     "facilities": {"id": "str", "kind": "str", "lon": "num", "lat": "num", "unload_min": "num",
                    "open": "str", "close": "str"},
@@ -634,6 +665,8 @@ class _Reader:
             sites = self.table("sites", data["sites"], "sites")
             if "files" in sites:
                 kwargs["site_files"] = tuple(self.path(f) for f in sites["files"])
+            kwargs.update({f"sites_{k}": sites[k] for k in ("crs", "encoding", "layer")
+                           if k in sites})
         for key, cls in (("depots", DepotSpec), ("facilities", FacilitySpec),
                          ("fleet", FleetType)):
             if isinstance(data.get(key), list):
