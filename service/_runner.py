@@ -1,8 +1,9 @@
 """The plan runner: a bounded queue in the database and worker processes that drain it.
 
 A thread of the web process claims queued plans (oldest first) while fewer than
-``Settings.workers`` are running, starts one worker process per plan
-(``python -m service._worker``), and watches them. A worker that ends without storing
+``Settings.workers`` are running, hands each to its own worker process
+(``python -m service._worker``; one is kept started, its imports done, while a slot is
+free, so a plan starts at once), and watches them. A worker that ends without storing
 its outcome (killed, crashed) leaves its plan ``failed`` with the reason; one that runs
 past the solver time limit plus ``Settings.worker_grace_s`` is stopped the same way.
 Every failed plan can be re-run with the same inputs.
@@ -10,6 +11,8 @@ Every failed plan can be re-run with the same inputs.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import logging
 import signal
 import subprocess
@@ -25,15 +28,22 @@ from service._settings import Settings
 __all__ = ["PlanRunner", "exit_reason"]
 
 logger = logging.getLogger(__name__)
+_worker_log = logging.getLogger("service.worker")
 
 POLL_S = 0.2
+SPARE_BACKOFF_S = 30
 RESTART_REASON = ("the service stopped while this plan was running, so its worker ended "
                   "with it; re-run it (POST /v1/plans/{id}/rerun)")
 
 
-def exit_reason(returncode: int, stage: str | None) -> str:
-    """Why a worker that stored nothing ended, in words (``-9`` -> killed by SIGKILL)."""
+def exit_reason(returncode: int, stage: str | None, last_error: str = "") -> str:
+    """Why a worker that stored nothing ended, in words (``-9`` -> killed by SIGKILL).
+
+    ``last_error`` is the last line the worker wrote to its error output, if any.
+    """
     where = f" while {stage}" if stage else ""
+    if last_error:
+        where += f" ({last_error[:300]})"
     if returncode < 0:
         try:
             name = signal.Signals(-returncode).name
@@ -43,6 +53,26 @@ def exit_reason(returncode: int, stage: str | None) -> str:
     else:
         what = f"the worker process exited with code {returncode}{where}"
     return f"{what}; nothing was saved. Re-run it (POST /v1/plans/{{id}}/rerun)"
+
+
+_TAILS: dict[int, collections.deque[str]] = {}
+
+
+def _relay(proc: subprocess.Popen, tail: collections.deque[str]) -> None:
+    """Copy a worker's error output to the service's, keeping its last lines."""
+    for raw in proc.stderr:
+        line = raw.decode("utf-8", "replace").rstrip()
+        if line:
+            tail.append(line)
+            _worker_log.warning("[%d] %s", proc.pid, line)
+
+
+def _last_error(proc: subprocess.Popen) -> str:
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(1)
+    time.sleep(0.05)  # let the relay read the last lines
+    tail = _TAILS.pop(proc.pid, None) or ()
+    return next((line for line in reversed(tail) if not line.startswith(" ")), "")
 
 
 @dataclass
@@ -68,6 +98,8 @@ class PlanRunner:
     def __init__(self, db: Database, settings: Settings, *, time_limit_s: float) -> None:
         self.db, self.settings, self.time_limit_s = db, settings, time_limit_s
         self._runs: dict[str, _Run] = {}
+        self._spare: subprocess.Popen | None = None
+        self._spare_after = 0.0
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="plan-runner", daemon=True)
@@ -103,6 +135,14 @@ class PlanRunner:
             self._fail(plan_id, run.attempt, "the service was stopped while this plan was "
                        "running; re-run it (POST /v1/plans/{id}/rerun)")
         self._runs.clear()
+        if self._spare is not None:
+            self._spare.stdin.close()  # a waiting worker ends when its input does
+            try:
+                self._spare.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self._spare.kill()
+                self._spare.wait(timeout)
+            self._spare = None
 
     @property
     def running(self) -> int:
@@ -126,16 +166,11 @@ class PlanRunner:
                 claimed = plans.claim_next(conn)
                 request = plans.get_plan(conn, claimed[0])["request"] if claimed else None
             if claimed is None:
-                return
+                break
             plan_id, attempt = claimed
             limit = float(request.get("time_limit_s") or self.time_limit_s)
-            cmd = [sys.executable, "-m", "service._worker", "--db", str(self.settings.db_path),
-                   "--scenario", str(self.settings.scenario_path), "--plan", plan_id,
-                   "--attempt", str(attempt), "--nice", str(self.settings.worker_nice)]
             try:
-                # its own session: a Ctrl-C at the terminal stops the service, which then
-                # stops its workers and records why
-                proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, start_new_session=True)
+                proc = self._hand_over(plan_id, attempt)
             except OSError as exc:
                 self._fail(plan_id, attempt, f"could not start a worker process ({exc}); "
                            "check the service's Python, then re-run it")
@@ -145,6 +180,45 @@ class PlanRunner:
             with self.db.connection() as conn, self.db.transaction(conn):
                 plans.set_worker(conn, plan_id, attempt, proc.pid)
             logger.info("plan %s attempt %d: worker %d started", plan_id, attempt, proc.pid)
+        # a warm worker (imports done) waits for the next plan, but only while a slot is
+        # free: it never takes CPU from a running solve
+        if self._spare is not None and self._spare.poll() is not None:
+            logger.warning("the waiting worker ended with code %s; the next starts in %d s",
+                           self._spare.returncode, SPARE_BACKOFF_S)
+            self._spare, self._spare_after = None, time.monotonic() + SPARE_BACKOFF_S
+        if (self._spare is None and len(self._runs) < self.settings.workers
+                and not self._stop.is_set() and time.monotonic() >= self._spare_after):
+            self._spare = self._start_worker()
+
+    def _start_worker(self) -> subprocess.Popen:
+        cmd = [sys.executable, "-m", "service._worker", "--db", str(self.settings.db_path),
+               "--scenario", str(self.settings.scenario_path), "--nice",
+               str(self.settings.worker_nice)]
+        # its own session: a Ctrl-C at the terminal stops the service, which then stops its
+        # workers and records why; its error output goes to the service's log (and, when it
+        # stores nothing, its last line into the plan's reason)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        tail: collections.deque[str] = collections.deque(maxlen=20)
+        _TAILS[proc.pid] = tail
+        threading.Thread(target=_relay, args=(proc, tail), name=f"worker-{proc.pid}-log",
+                         daemon=True).start()
+        return proc
+
+    def _hand_over(self, plan_id: str, attempt: int) -> subprocess.Popen:
+        """Give the plan to the warm worker, or to a new one if there is none."""
+        proc, self._spare = self._spare, None
+        for _ in range(2):
+            if proc is None or proc.poll() is not None:
+                proc = self._start_worker()
+            try:
+                proc.stdin.write(f"{plan_id} {attempt}\n".encode())
+                proc.stdin.close()
+                return proc
+            except (BrokenPipeError, ValueError):  # it died meanwhile: start another
+                proc.wait()
+                proc = None
+        raise OSError("the worker process ended before it took the plan")
 
     def _reap(self) -> None:
         for plan_id, run in list(self._runs.items()):
@@ -164,7 +238,9 @@ class PlanRunner:
             with self.db.connection() as conn:
                 row = plans.get_plan(conn, plan_id)
             if row and row["status"] == "running" and row["attempt"] == run.attempt:
-                self._fail(plan_id, run.attempt, exit_reason(code, row["stage"]))
+                self._fail(plan_id, run.attempt,
+                           exit_reason(code, row["stage"], _last_error(run.proc)))
+            _TAILS.pop(run.proc.pid, None)
             logger.info("plan %s attempt %d: worker ended with code %s", plan_id,
                         run.attempt, code)
 

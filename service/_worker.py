@@ -1,8 +1,9 @@
 """The worker process: plans one queued plan and stores what it made.
 
-Started by the service as ``python -m service._worker --db ... --scenario ... --plan ID
---attempt N`` (one process per solve: OR-Tools never runs two models in one process, and
-the web process stays free to answer). It runs at a lower CPU priority, writes its stage
+Started by the service as ``python -m service._worker --db ... --scenario ...``, which
+imports the planner and then reads ``PLAN_ID ATTEMPT`` from its input (or with
+``--plan ID --attempt N``). One process per solve: OR-Tools never runs two models in one
+process, and the web process stays free to answer. It runs at a lower CPU priority, writes its stage
 and best cost to the database twice a second, and stores the output files, the result
 and ``done`` in one transaction. If the plan's attempt is no longer running (the service
 restarted, or gave up on it) or the service process is gone, it stops without writing.
@@ -14,6 +15,7 @@ import argparse
 import contextlib
 import logging
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from service import _plans_db as plans
 from service._db import Database
+from service.models import PLAN_ID
 
 __all__ = ["main", "run"]
 
@@ -145,16 +148,30 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 description="Solve one queued plan (started by the service).")
     p.add_argument("--db", required=True, type=Path)
     p.add_argument("--scenario", required=True, type=Path)
-    p.add_argument("--plan", required=True)
-    p.add_argument("--attempt", required=True, type=int)
+    p.add_argument("--plan", help="the plan id; default: read 'PLAN ATTEMPT' from stdin, "
+                   "after the imports (a warm worker waiting for its plan)")
+    p.add_argument("--attempt", type=int)
     p.add_argument("--nice", type=int, default=10, help="lower the CPU priority by this much")
     args = p.parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True,
-                        format=f"%(levelname)s worker {args.plan}: %(name)s: %(message)s")
     if args.nice:
         with contextlib.suppress(OSError, AttributeError):  # not on every platform
             os.nice(args.nice)
-    return run(args.db, args.scenario, args.plan, args.attempt)
+    plan_id, attempt = args.plan, args.attempt
+    if plan_id is None:
+        import geodata  # noqa: F401  (the slow imports, before the plan comes)
+        import maps  # noqa: F401
+        import planner  # noqa: F401
+        import routing  # noqa: F401
+
+        words = sys.stdin.readline().split()
+        if len(words) != 2 or not re.fullmatch(PLAN_ID, words[0]) or not words[1].isdigit():
+            return EXIT_ABANDONED  # the service stopped (or sent nothing usable)
+        plan_id, attempt = words[0], int(words[1])
+    elif attempt is None:
+        p.error("--attempt is required with --plan")
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr, force=True,
+                        format=f"%(levelname)s worker {plan_id}: %(name)s: %(message)s")
+    return run(args.db, args.scenario, plan_id, attempt)
 
 
 if __name__ == "__main__":
