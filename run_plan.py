@@ -193,9 +193,13 @@ def settings_lines(scenario, args: argparse.Namespace) -> list[str]:
     import geodata
     import planner
 
-    sample = Path(scenario.source).resolve() == Path(planner.SAMPLE_SCENARIO).resolve()
+    source = Path(scenario.source).resolve()
+    sample = source == Path(planner.SAMPLE_SCENARIO).resolve()
     own_city = sample and (args.network is not None or bool(args.sites))
-    lines = [SETTINGS_TEXTS["sample" if own_city else "file"].format(path=scenario.source)]
+    shown = Path(scenario.source)
+    if source.parent == TEMPLATE.parent:  # a bundled scenario: its place in the project
+        shown = Path("planner", "data", source.name)
+    lines = [SETTINGS_TEXTS["sample" if own_city else "file"].format(path=shown)]
     for f in scenario.fleet:
         lunch = (SETTINGS_TEXTS["lunch"].format(minutes=f.break_min, start=f.break_start,
                                                 end=f.break_end)
@@ -254,9 +258,8 @@ class _Printer:
 #: Sentences of the report (whole sentences, one place, for translation).
 REPORT_TEXTS = {
     "idle": "{n} truck(s) stay at the depot: {trucks}.",
-    "cost": "Cost: what the day costs as driven (per truck, km and hour, waiting and lunch "
-            "included); the search objective above is the engine's own measure and also "
-            "prices unserved work.",
+    "cost": "Cost is the day as driven (per truck, km and hour, waiting and lunch included), "
+            "not the search objective above.",
     "unassigned": "Unassigned: {n} ({tonnes:.1f} t)",
     "none": "Unassigned: none, every site is served.",
     "not_used": "Not used:",
