@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "the scenario's files")
     p.add_argument("--trucks", type=int, metavar="N", help="number of trucks (one fleet type)")
     p.add_argument("--capacity", type=float, metavar="T", help="payload of every truck (t)")
+    p.add_argument("--truck", metavar="FILE.toml",
+                   help="truck profile (height_m, width_m, weight_t, top_speed_kph, ...; a "
+                   "[truck] table or bare keys, see docs/scenario.md): which streets it drives")
     p.add_argument("--engine", choices=("ortools", "pyvrp", "auto"), help="routing engine")
     p.add_argument("--time-limit", type=float, metavar="S", help="solver time limit (s)")
     p.add_argument("--seed", type=int, metavar="N", help="random seed")
@@ -152,6 +155,8 @@ def apply_overrides(scenario, args: argparse.Namespace):
             raise ScenarioError("--capacity", f"got {args.capacity:g}; give tonnes > 0")
         fleet = tuple(replace(f, capacity_t=args.capacity) for f in fleet)
     changes["fleet"] = fleet
+    if getattr(args, "truck", None) is not None:
+        changes["truck"] = _truck_profile(args.truck)
     solver = {k: v for k, v in (("engine", args.engine), ("time_limit_s", args.time_limit),
                                 ("seed", args.seed), ("max_iterations", args.max_iterations))
               if v is not None}
@@ -166,6 +171,24 @@ def apply_overrides(scenario, args: argparse.Namespace):
         except ValueError:
             raise ScenarioError("--date", f"got {args.date!r}; give YYYY-MM-DD") from None
     return replace(scenario, **changes)
+
+
+def _truck_profile(path: str):
+    """The ``geodata.TruckProfile`` of a ``--truck`` file, checked like a scenario's table."""
+    import tomllib
+
+    from planner import Scenario, ScenarioError
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except OSError as exc:
+        raise ScenarioError("--truck", f"{path}: {exc.strerror}; check the path") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError("--truck", f"{path}: invalid TOML: {exc}") from None
+    table = data.get("truck", data)
+    probe = {"truck": table, "fleet": [{"name": "probe", "count": 1, "capacity_t": 1.0}]}
+    return Scenario.from_dict(probe, source=f"--truck {path}").truck
 
 
 #: Sentences of the settings report (whole sentences, one place, for translation).
@@ -184,8 +207,8 @@ SETTINGS_TEXTS = {
                     "profile {profile}",
     "profile": "{height:g} m high, {weight:g} t, up to {speed:g} km/h",
 }
-_FLAGS = ("name", "network", "sites", "trucks", "capacity", "engine", "time_limit", "seed",
-          "max_iterations", "date")
+_FLAGS = ("name", "network", "sites", "trucks", "capacity", "truck", "engine", "time_limit",
+          "seed", "max_iterations", "date")
 
 
 def settings_lines(scenario, args: argparse.Namespace) -> list[str]:

@@ -31,6 +31,7 @@ from maps._sheets import (
     file_stem,
     route_sheet_rows,
     sheet_columns,
+    unassigned_code,
 )
 from maps._style import hhmm
 from maps._summary import summary
@@ -179,8 +180,7 @@ def stops_geojson(ctx: PlanContext) -> dict[str, Any]:
             "kind": text(row.get("kind")), "name": text(row.get("name")),
             "location": places[u.site_id].text, "open": hhmm(window[0]),
             "close": hhmm(window[1]), "tonnes": round(number(u.load_t), 3),
-            "code": text(getattr(u, "code", "")) or ("" if bool(row.get("reachable", True))
-                                                     else "off_network"),
+            "code": unassigned_code(ctx, u),
             "reason": text(u.reason), "details": dict(getattr(u, "details", None) or {}),
         }  # fmt: skip
         if streams:

@@ -31,7 +31,7 @@ from maps._style import hhmm
 
 __all__ = ["FEEDBACK_COLUMNS", "SHEET_COLUMNS", "SHEET_HEADERS", "SheetError", "dispatch_rows",
            "file_stem", "read_sheet_progress", "route_sheet_rows", "sheet_columns",
-           "write_progress_csv"]
+           "unassigned_code", "write_progress_csv"]
 
 _EXACT = 6  # decimals of exported coordinates (about 0.1 m)
 
@@ -39,10 +39,12 @@ _EXACT = 6  # decimals of exported coordinates (about 0.1 m)
 FEEDBACK_COLUMNS = ("done", "tonnes_cleared", "done_at", "remarks")
 
 #: Columns of ``sheet-<id>.csv`` and ``dispatch.csv``; ``stream`` follows ``tonnes`` when
-#: the problem has more than one waste stream (``sheet_columns``).
+#: the problem has more than one waste stream (``sheet_columns``); ``code`` is the reason
+#: code of an unassigned row (``routing.REASON_CODES``), blank on route rows.
 SHEET_COLUMNS = ("date", "truck", "order", "label", "kind", "stop_id", "site_id", "name",
                  "location", "lat", "lon", "open", "close", "eta", "start", "departure",
-                 "tonnes", "load_after_t", "km", "notes", *FEEDBACK_COLUMNS)  # fmt: skip
+                 "tonnes", "load_after_t", "km", "notes", "code",
+                 *FEEDBACK_COLUMNS)  # fmt: skip
 
 #: The header people read for each machine column name (one place, for translation).
 SHEET_HEADERS = {
@@ -51,6 +53,7 @@ SHEET_HEADERS = {
     "lat": "Latitude", "lon": "Longitude", "open": "Window opens", "close": "Window closes",
     "eta": "Arrive", "start": "Start", "departure": "Leave", "tonnes": "Tonnes",
     "load_after_t": "On board after (t)", "km": "Km", "stream": "Stream", "notes": "Notes",
+    "code": "Reason code",
     "done": "Done", "tonnes_cleared": "Actual tonnes", "done_at": "Time", "remarks": "Remarks",
 }  # fmt: skip
 
@@ -81,6 +84,18 @@ def sheet_columns(ctx: PlanContext) -> tuple[str, ...]:
         return SHEET_COLUMNS
     at = SHEET_COLUMNS.index("tonnes") + 1
     return (*SHEET_COLUMNS[:at], "stream", *SHEET_COLUMNS[at:])
+
+
+def unassigned_code(ctx: PlanContext, u: Any) -> str:
+    """The machine-readable reason of unassigned work (``routing.REASON_CODES``).
+
+    Sites the snapping left out and the plan does not list get ``off_network``.
+    """
+    code = text(getattr(u, "code", ""))
+    known = u.site_id in ctx.sites.index
+    if not code and known and not bool(ctx.site(u.site_id).get("reachable", True)):
+        code = "off_network"
+    return code
 
 
 def _blank() -> dict[str, str]:
@@ -124,7 +139,8 @@ def route_sheet_rows(ctx: PlanContext, vehicle_id: str) -> list[dict[str, Any]]:
             "open": hhmm(opens), "close": hhmm(closes), "eta": hhmm(v.arrival_s),
             "start": hhmm(v.start_s), "departure": hhmm(v.departure_s),
             "tonnes": round(v.load_t, 3), "load_after_t": round(v.load_after_t, 3),
-            "km": round(v.distance_km, 3), "notes": "; ".join(notes), **_blank(),
+            "km": round(v.distance_km, 3), "notes": "; ".join(notes), "code": "",
+            **_blank(),
         }  # fmt: skip
         if streams:
             row["stream"] = stream_of(ctx, v)
@@ -144,7 +160,8 @@ def dispatch_rows(ctx: PlanContext) -> list[dict[str, Any]]:
     for u in ctx.unassigned:
         row: dict[str, Any] = dict.fromkeys(sheet_columns(ctx), "")
         row.update(date=ctx.date, kind="unassigned", stop_id=u.stop_id, site_id=u.site_id,
-                   tonnes=round(number(u.load_t), 3), notes=text(u.reason))
+                   tonnes=round(number(u.load_t), 3), notes=text(u.reason),
+                   code=unassigned_code(ctx, u))
         if u.site_id in places:
             site = ctx.site(u.site_id)
             row.update(name=text(site.get("name")), location=places[u.site_id].text,

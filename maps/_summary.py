@@ -11,7 +11,7 @@ from typing import Any
 
 from maps._context import PlanContext, number, text
 from maps._schedule import departure
-from maps._sheets import file_stem
+from maps._sheets import file_stem, unassigned_code
 from maps._style import hhmm
 
 __all__ = ["fleet_settings", "summary"]
@@ -78,14 +78,6 @@ def _sites(ctx: PlanContext) -> list[dict[str, Any]]:
     return out
 
 
-def _code(ctx: PlanContext, u: Any) -> str:
-    code = text(getattr(u, "code", ""))
-    known = u.site_id in ctx.sites.index
-    if not code and known and not bool(ctx.site(u.site_id).get("reachable", True)):
-        code = "off_network"  # a site the snapping left out, listed by the maps
-    return code
-
-
 def summary(ctx: PlanContext, files: Sequence[str] = (), *,
             timezone: str = "UTC") -> dict[str, Any]:
     """The day in numbers.
@@ -143,7 +135,7 @@ def summary(ctx: PlanContext, files: Sequence[str] = (), *,
         "facilities": _facilities(ctx),
         "unassigned": [{"stop_id": u.stop_id, "site_id": u.site_id,
                         "load_t": round(number(u.load_t), 3),
-                        "code": _code(ctx, u),
+                        "code": unassigned_code(ctx, u),
                         "details": dict(getattr(u, "details", None) or {}),
                         "reason": text(u.reason)} for u in ctx.unassigned],
         "sites": _sites(ctx),

@@ -321,3 +321,38 @@ def test_progress_turns_filled_sheets_into_a_campaign_progress_file(tmp_path, ca
     code, _, err = run(capsys, "progress", "bad.csv", "--out", "done2.csv")
     assert code == 2 and "bad.csv: line 3 (S-01), done: got 'maybe'" in err
     assert "Traceback" not in err and not Path("done2.csv").exists()
+
+
+def test_truck_profile_from_the_command_line(tmp_path):
+    (tmp_path / "small-truck.toml").write_text("[truck]\nheight_m = 3.0\ntop_speed_kph = 40\n")
+    (tmp_path / "bad-truck.toml").write_text("height_m = -1\nwings = 2\n")
+    scenario = planner.Scenario.from_file(planner.SAMPLE_SCENARIO)
+    args = run_plan.build_parser().parse_args(["--truck", str(tmp_path / "small-truck.toml")])
+    changed = run_plan.apply_overrides(scenario, args)
+    assert (changed.truck.height_m, changed.truck.top_speed_kph) == (3.0, 40)
+    lines = run_plan.settings_lines(changed, args)
+    assert any("truck profile 3 m high, 26 t, up to 40 km/h" in line for line in lines)
+    assert any("--truck" in line for line in lines if "command line" in line)
+    bad = run_plan.build_parser().parse_args(["--truck", str(tmp_path / "bad-truck.toml")])
+    with pytest.raises(planner.ScenarioError) as exc:
+        run_plan.apply_overrides(scenario, bad)
+    assert "bad-truck.toml" in str(exc.value) and "unknown key 'wings'" in str(exc.value)
+    assert "truck.height_m must be a positive number" in str(exc.value)
+
+
+@pytest.mark.slow
+def test_readme_says_truly_how_a_campaign_replans_from_today():
+    # the README once said --progress/--add re-plan "from today": day 1 is the scenario's
+    # start unless --start-date says otherwise, and the README must say so
+    import datetime as dt
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    [sentence] = [" ".join(p.split()) for p in readme.split("\n\n")
+                  if "--progress done.csv" in p and "--add" in p]
+    assert "--start-date" in sentence and "re-plan from today" not in sentence
+    spec = planner.CampaignScenario.from_file(planner.CAMPAIGN_SAMPLE)
+    first = planner.run_campaign(spec, cleared={}).campaign.days[0].date
+    assert f"day 1 is the scenario's start date, {first.isoformat()}" in sentence
+    monday = first + dt.timedelta(days=7)
+    later = planner.run_campaign(spec, cleared={}, start=monday).campaign.days[0].date
+    assert later == monday

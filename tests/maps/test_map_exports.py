@@ -284,3 +284,11 @@ def test_machine_names_and_people_headers_are_kept_apart():
     assert all(c.isascii() and c == c.lower() and " " not in c for c in SHEET_COLUMNS)
     assert set(SHEET_COLUMNS) <= set(maps.SHEET_HEADERS)
     assert maps.SHEET_HEADERS["tonnes_cleared"] == "Actual tonnes"
+
+
+def test_dispatch_rows_give_unassigned_work_its_reason_code(day):
+    rows = [r for r in maps.dispatch_rows(day) if r["kind"] == "unassigned"]
+    assert {r["site_id"]: r["code"] for r in rows} == {"DS-5": "window",
+                                                      "DS-OFF": "off_network",
+                                                      "DS-LOST": ""}
+    assert all(r["code"] == "" for r in maps.route_sheet_rows(day, "T1"))
