@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/service.py [--clients 8] [--seconds 10] [--workers 1]
+    python benchmarks/service.py [--clients 8] [--seconds 10] [--repeat 3] [--workers 1]
 
 Starts ``python -m service`` on a free loopback port with its own temporary database and
 the bundled sample scenario (its search made to run until the time limit, so a solve
@@ -14,7 +14,9 @@ lasts the whole measurement), then drives it with ``--clients`` concurrent HTTP 
    after the phase);
 3. ``reports``: ``POST /v1/sites`` (each a new dump, one transaction and fsync each).
 
-Prints requests/s and p50/p99 latency per phase, and the solving/idle ratios. Every
+Each phase runs ``--repeat`` times in turn (a new solve for each solving phase, waited
+out before the next idle one); prints the medians of requests/s and p50/p99 latency per
+phase, and the solving/idle ratios. Every
 request is bounded by a timeout, every phase by ``--seconds``; the service is stopped
 at the end. Nothing leaves the machine.
 """
@@ -135,9 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=float, default=10.0,
                    help=f"length of each phase (<= {MAX_SECONDS} s)")
     p.add_argument("--workers", type=int, default=1, help="the service's --workers")
+    p.add_argument("--repeat", type=int, default=3, help="runs of each phase (medians shown)")
     args = p.parse_args(argv)
-    if not 1 <= args.clients <= MAX_CLIENTS or not 1 <= args.seconds <= MAX_SECONDS:
-        p.error(f"--clients 1..{MAX_CLIENTS}, --seconds 1..{MAX_SECONDS}")
+    if (not 1 <= args.clients <= MAX_CLIENTS or not 1 <= args.seconds <= MAX_SECONDS
+            or not 1 <= args.repeat <= 9):
+        p.error(f"--clients 1..{MAX_CLIENTS}, --seconds 1..{MAX_SECONDS}, --repeat 1..9")
     token = secrets.token_urlsafe(24)
     with tempfile.TemporaryDirectory(prefix="service-bench-") as tmp:
         folder = Path(tmp)
@@ -155,43 +159,60 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def finished(plan: dict) -> bool:
+    return plan["status"] in ("done", "failed")
+
+
 def run_phases(url: str, token: str, args) -> list[tuple[str, dict]]:
+    """Each phase ``--repeat`` times in turn; the median of each number per phase."""
     sync = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"},
                         timeout=30)
     done = sync.post("/v1/plans", json={"time_limit_s": 1}).json()["id"]
-    wait_plan(sync, done, lambda p: p["status"] in ("done", "failed"), 180)
+    wait_plan(sync, done, finished, 180)
     reads = [("GET", "/v1/sites?limit=100", None), ("GET", f"/v1/plans/{done}", None)]
 
     def read(i: int):
         return reads[i % 2]
-
-    rows = [("reads, idle", asyncio.run(load(url, token, args.clients, args.seconds, read)))]
-    solving = sync.post("/v1/plans", json={"time_limit_s": args.seconds * 2 + 20}).json()["id"]
-    wait_plan(sync, solving, lambda p: p["progress"]["stage"] == "solving"
-              or p["status"] in ("done", "failed"), 180)
-    row = asyncio.run(load(url, token, args.clients, args.seconds, read))
-    after = sync.get(f"/v1/plans/{solving}").json()
-    row["note"] = ("solve ran throughout" if after["progress"]["stage"] == "solving"
-                   else f"solve ended early ({after['status']})")
-    rows.append(("reads, solving", row))
 
     def post(i: int):
         return ("POST", "/v1/sites", {"lon": 24.93 + (i % 100) * 0.0003,
                                       "lat": 60.16 + (i % 37) * 0.0005, "tonnes": 1.5,
                                       "note": f"benchmark report {i}"})
 
-    rows.append(("reports", asyncio.run(load(url, token, args.clients, args.seconds, post))))
+    runs: dict[str, list[dict]] = {"reads, idle": [], "reads, solving": [], "reports": []}
+    notes: list[str] = []
+    for _ in range(args.repeat):
+        runs["reads, idle"].append(asyncio.run(load(url, token, args.clients, args.seconds,
+                                                    read)))
+        solving = sync.post("/v1/plans", json={"time_limit_s": args.seconds + 10}).json()["id"]
+        wait_plan(sync, solving, lambda p: p["progress"]["stage"] == "solving"
+                  or finished(p), 180)
+        runs["reads, solving"].append(asyncio.run(load(url, token, args.clients,
+                                                       args.seconds, read)))
+        after = sync.get(f"/v1/plans/{solving}").json()
+        notes.append("ran" if after["progress"]["stage"] == "solving" else "ended early")
+        wait_plan(sync, solving, finished, args.seconds + 180)  # idle again
+        runs["reports"].append(asyncio.run(load(url, token, args.clients, args.seconds,
+                                                post)))
     sync.close()
+    rows = []
+    for name, results in runs.items():
+        row = {k: statistics.median(r[k] for r in results)
+               for k in ("requests", "rps", "p50", "p99", "errors")}
+        if name == "reads, solving":
+            row["note"] = (f"solve ran throughout ({len(results)}/{len(results)})"
+                           if set(notes) == {"ran"} else f"solve: {', '.join(notes)}")
+        rows.append((name, row))
     return rows
 
 
 def print_table(rows: list[tuple[str, dict]], args) -> None:
     print(f"planning service on loopback: {args.clients} clients, {args.seconds:g} s per "
-          f"phase, {os.cpu_count()} cores")
+          f"phase, medians of {args.repeat}, {os.cpu_count()} cores")
     print(f"{'phase':<16}{'requests':>9}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}  note")
     for name, r in rows:
-        print(f"{name:<16}{r['requests']:>9}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
-              f"{r['errors']:>8}  {r.get('note', '')}")
+        print(f"{name:<16}{r['requests']:>9.0f}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}"
+              f"{r['errors']:>8.0f}  {r.get('note', '')}")
     idle, busy = rows[0][1], rows[1][1]
     print(f"reads while solving / idle: req/s x{busy['rps'] / idle['rps']:.2f}, "
           f"p50 x{busy['p50'] / idle['p50']:.2f}, p99 x{busy['p99'] / idle['p99']:.2f}")
