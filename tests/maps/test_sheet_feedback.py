@@ -81,3 +81,23 @@ def test_a_file_that_is_not_a_sheet_is_refused(tmp_path):
     path.write_text("site_id,tonnes_cleared\nDS-1,3\n")
     with pytest.raises(maps.SheetError, match="columns date, kind, tonnes, done are missing"):
         maps.read_sheet_progress([path])
+
+
+def test_the_written_sheet_files_read_back(G, snapped, matrix, tmp_path):
+    # the files write_outputs wrote (BOM, quoting for spreadsheets), edited as a
+    # spreadsheet saves them, feed the progress file
+    from exports_fixtures import windowed_plan, windowed_problem
+
+    problem = windowed_problem(matrix)
+    files = maps.write_outputs(windowed_plan(problem), problem=problem, G=G, snapped=snapped,
+                               matrix=matrix, out_dir=tmp_path / "day", date="2024-05-01")
+    with open(files["dispatch.csv"], newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        if row["kind"] == "stop" and row["site_id"] == "DS-4":
+            row["tonnes_cleared"] = "2.0"
+    _write(tmp_path / "dispatch-filled.csv", rows)
+    done = maps.read_sheet_progress([tmp_path / "dispatch-filled.csv",
+                                     files["sheet-T1.csv"]])  # T1's untouched
+    assert [(d["site_id"], d["tonnes_cleared"], d["truck"]) for d in done] == [
+        ("DS-4", 2.0, "T2")]
