@@ -406,6 +406,7 @@ def sweep(
     out = Path(out_dir).expanduser().resolve()
     out.mkdir(parents=True, exist_ok=True)
     G, sites, snapped, matrix = shared_inputs(day_scenario, G=G)
+    _check_closed(variants, snapped, day_scenario.source)
     logger.info("sweep of %d variant(s) of %r (%s): inputs ready in %.2f s", len(jobs),
                 day_scenario.name, "campaign" if spec else "day", time.perf_counter() - started)
 
@@ -451,6 +452,16 @@ def sweep(
     files.update({Path(r["folder"]).name: Path(r["folder"]) for r in ordered
                   if r["status"] == "planned"})
     return SweepResult(ordered, files, seconds, workers, "campaign" if spec else "day")
+
+
+def _check_closed(variants: Sequence[Variant], snapped: Any, source: str) -> None:
+    """A closed id that is no facility is a typo: refuse it before planning anything."""
+    known = set(snapped.loc[snapped["kind"].isin(("landfill", "transfer")), "site_id"]
+                .astype(str))
+    unknown = sorted({f for v in variants for f in v.values.get("closed", ()) if f not in known})
+    if unknown:
+        raise ScenarioError(source, f"sweep closed: {unknown} are not facilities of the "
+                            f"scenario; known: {sorted(known)} (or none)")
 
 
 def _jsonable(value: Any) -> Any:

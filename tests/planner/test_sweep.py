@@ -123,6 +123,13 @@ def test_a_failing_variant_is_reported_and_the_others_finish(sample, client, tmp
         "02-trucks-3-closed-none-max_iterations-20"]
 
 
+def test_a_closed_id_that_is_no_facility_is_refused_up_front(sample, tmp_path):
+    with pytest.raises(ScenarioError, match=r"\['EAST'\] are not facilities .* known: "
+                       r"\['TRANSFER'\]"):
+        planner.sweep(sample, {"closed": ["EAST", "none"]}, client=None, out_dir=tmp_path)
+    assert not list(tmp_path.glob("*/index.html"))  # nothing was planned
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -154,9 +161,12 @@ def scheduler_address():
                     raise
                 time.sleep(0.5)
         yield address
+        with Client(address, timeout="5s") as c:
+            c.shutdown()  # retires the workers, then stops the scheduler: quicker than signals
     finally:
         for p in reversed(procs):
-            p.terminate()
+            if p.poll() is None:
+                p.terminate()
         for p in reversed(procs):
             try:
                 p.wait(timeout=20)
