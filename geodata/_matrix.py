@@ -15,7 +15,9 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -262,7 +264,7 @@ def travel_matrix(
     srow = np.searchsorted(src, np.maximum(dep_v, 0))
     tcol = np.searchsorted(tgt, np.maximum(arr_v, 0))
     duration, distance, choice = _assemble(packed, packing, srow, tcol, dep_c, dep_l,
-                                           arr_c, arr_l)  # fmt: skip
+                                           arr_c, arr_l, workers)  # fmt: skip
     del packed
     _same_edge(sites, group, edge_data, duration, distance, choice)
     distance[~np.isfinite(duration)] = np.inf
@@ -301,29 +303,48 @@ def _option_arrays(
 def _assemble(
     P: np.ndarray, packing: Packing, srow: np.ndarray, tcol: np.ndarray,
     dep_c: np.ndarray, dep_l: np.ndarray, arr_c: np.ndarray, arr_l: np.ndarray,
+    workers: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Best of the (up to) four departure x arrival options per pair, by blocks of rows."""
-    n = len(srow)
-    duration = np.full((n, n), np.inf)
-    distance = np.full((n, n), np.inf)
+    """Best departure x arrival option per pair: arrivals per source first, then departures.
+
+    The options' times and lengths are packed like the paths (rounded the same way, so a
+    partial edge never makes a packed length negative) and compared packed: the fastest
+    option wins, ties to the shorter. Both passes run by blocks of rows on a thread pool
+    (numpy releases the GIL).
+    """
+    n, S = len(srow), P.shape[0]
+    best = np.full((n, n), np.inf)
     choice = np.zeros((n, n), dtype=np.int8)
-    if not (P.size and n):
-        return duration, distance, choice
-    for lo in range(0, n, _BLOCK):
-        rows = slice(lo, min(lo + _BLOCK, n))
-        dur, dist, ch = duration[rows], distance[rows], choice[rows]
-        for a in range(2):
-            if not np.isfinite(dep_c[rows, a]).any():
-                continue
-            Ta, La = packing.unpack(P[srow[rows, a]])
-            for b in range(2):
-                with np.errstate(invalid="ignore"):  # inf - inf for absent options
-                    c = dep_c[rows, a, None] + Ta[:, tcol[:, b]] + arr_c[None, :, b]
-                    d = dep_l[rows, a, None] + La[:, tcol[:, b]] + arr_l[None, :, b]
-                better = c < dur
-                np.copyto(dur, c, where=better)
-                np.copyto(dist, d, where=better)
-                ch[better] = 2 * a + b
+    if P.size and n:
+        dep = packing.pack(dep_c, dep_l)
+        arr = packing.pack(arr_c, arr_l)
+        at = np.empty((S, n))  # per source row and site: the better of the site's arrivals
+        ab = np.zeros((S, n), dtype=np.int8)
+
+        def arrivals(lo: int) -> None:
+            rows = slice(lo, min(lo + _BLOCK, S))
+            c0 = P[rows][:, tcol[:, 0]] + arr[:, 0]
+            c1 = P[rows][:, tcol[:, 1]] + arr[:, 1]
+            np.minimum(c0, c1, out=at[rows])
+            np.less(c1, c0, out=ab[rows], casting="unsafe")
+
+        def departures(lo: int) -> None:
+            rows = slice(lo, min(lo + _BLOCK, n))
+            for a in range(2):
+                if not np.isfinite(dep[rows, a]).any():
+                    continue
+                r = srow[rows, a]
+                c = dep[rows, a, None] + at[r]
+                better = c < best[rows]
+                np.copyto(best[rows], c, where=better)
+                np.copyto(choice[rows], 2 * a + ab[r], where=better)
+
+        workers = workers or min(os.cpu_count() or 1, 4)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(arrivals, range(0, S, _BLOCK)))
+            del P
+            list(pool.map(departures, range(0, n, _BLOCK)))
+    duration, distance = packing.unpack(best)
     return duration, distance, choice
 
 
