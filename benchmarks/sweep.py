@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
     serial = [run(scenario, None, tmp / f"serial-{k}") for k in range(args.repeat)]
     t0 = time.perf_counter()
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address=":0") as cluster, Client(cluster) as client:
         startup = time.perf_counter() - t0
         cold = run(scenario, client, tmp / "cold")
         warm = [run(scenario, client, tmp / f"warm-{k}") for k in range(args.repeat)]

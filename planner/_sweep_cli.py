@@ -154,7 +154,7 @@ def dask_client(address: str | None, *, tasks: int, workers: int | None = None,
         raise ScenarioError("--workers", f"got {n}; give at least 1 worker")
     with dask.config.set({"distributed.worker.daemon": False}), \
             LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                         dashboard_address=None) as cluster, Client(cluster) as client:
+                         dashboard_address=":0") as cluster, Client(cluster) as client:
         yield client
 
 

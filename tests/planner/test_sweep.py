@@ -42,7 +42,7 @@ def client():
     # not daemonic, as run_plan.py makes it, so the auto engine could start its engines
     with dask.config.set({"distributed.worker.daemon": False}), \
             LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                         dashboard_address=None) as cluster, Client(cluster) as c:
+                         dashboard_address=":0") as cluster, Client(cluster) as c:
         yield c
 
 
@@ -146,7 +146,7 @@ def scheduler_address():
     dask_cli = [sys.executable, "-m", "dask"]
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     procs = [subprocess.Popen([*dask_cli, "scheduler", "--host", "127.0.0.1", "--port",
-                               str(port), "--no-dashboard"], **quiet)]
+                               str(port), "--dashboard-address", ":0"], **quiet)]
     try:
         procs.append(subprocess.Popen([*dask_cli, "worker", address, "--nthreads", "1",
                                        "--nworkers", "2", "--no-dashboard"], **quiet))
