@@ -181,8 +181,21 @@ def solve_ortools(
             continue
         usable.append(v)
         ends.append(fac)
-    eligible, hopeless = screen(problem, usable)
-    modelled = [(s, list(eligible[s.id])) for s in problem.stops if s.id in eligible]
+    # reasons come from every truck (a truck left out above still tells why a stop
+    # cannot be done); the model gets the usable trucks only
+    eligible, hopeless = screen(problem)
+    position = {v.id: k for k, v in enumerate(usable)}
+    modelled, orphans = [], []
+    for s in problem.stops:
+        if s.id not in eligible:
+            continue
+        mine = [position[problem.vehicles[k].id] for k in eligible[s.id]
+                if problem.vehicles[k].id in position]
+        if mine:
+            modelled.append((s, mine))
+        else:
+            orphans.append(Unassigned(s.id, s.site_id, s.load_t, "left out by the search"))
+    hopeless += orphans
     if seed:
         random.Random(seed).shuffle(modelled)
     search = {"stopped_by": "nothing_to_do", "iterations": 0, "budget": max_iterations}
@@ -435,7 +448,9 @@ class _Built:
         copies = [self.manager.NodeToIndex(n) for n, k in enumerate(m.kinds) if k == "copy"]
         ends = [routing.End(k) for k in range(len(self.vehicles))]
         if copies:
-            banned = copies + ends
+            # with several streams a trip may have to be tipped where the truck's end
+            # facility refuses it, just before the end: copy -> end stays open then
+            banned = copies + ([] if self.streams else ends)
             for c in copies:  # an unused copy points to itself: keep that value
                 routing.NextVar(c).RemoveValues([b for b in banned if b != c])
             for k in range(len(self.vehicles)):
@@ -689,7 +704,8 @@ class _Built:
                 if kind == "stop":
                     load += m.demand[node]
                     served.add(m.ids[node])
-                elif kind == "copy" and load == 0:
+                elif kind in ("copy", "end") and load == 0 and items and (
+                        items[-1] in p._index["facilities"]):
                     continue  # an unload with nothing on board
                 else:
                     load = 0

@@ -306,21 +306,8 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
     real = ProblemData(locations, clients, depots, vehicle_types, [dist], [dur])
     data = real
     if limit is not None:
-        # the K term sits on every arc into a stop; stops sharing a location (a split
-        # dump) with different terms get a location each, a copy of the shared one
-        counts = [counted(s) for s in problem.stops]
-        by_location: dict[int, set[int]] = {}
-        for s, c in zip(problem.stops, counts, strict=True):
-            by_location.setdefault(s.location, set()).add(c)
-        if all(len(c) == 1 for c in by_location.values()):
-            bumped = dist.copy()
-            for loc, (c,) in by_location.items():
-                col = bumped[:, loc]
-                col[col < _FAR] += k_dist * c
-                col[loc] = 0
-            data = real.replace(distance_matrices=[bumped])
-        else:
-            data = _own_locations(real, dist, dur, problem, counts, k_dist)
+        data = _with_limit_terms(real, dist, dur, problem, [counted(s) for s in problem.stops],
+                                 k_dist)
     max_prize = max((c.prize for c in clients), default=0)
     k_cost = tuple(unit_cost * k_dist * counted(s) for s in problem.stops) if limit else (
         (0,) * len(problem.stops))
@@ -328,21 +315,37 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
                    scale, max_prize, limit, k_cost)
 
 
-def _own_locations(real: ProblemData, dist: np.ndarray, dur: np.ndarray, problem: Problem,
-                   counts: list[int], k_dist: int) -> ProblemData:
-    """``real`` with every client at a location of its own carrying its own K term."""
+def _with_limit_terms(real: ProblemData, dist: np.ndarray, dur: np.ndarray,
+                      problem: Problem, counts: list[int], k_dist: int) -> ProblemData:
+    """``real`` with every arc into a stop lengthened by ``k_dist`` times its count.
+
+    The term sits on the stop's column, so a stop needs a location of its own: a second
+    stop at a location (a split dump, two bins at one address) gets a copy of it.
+    """
     n = problem.num_locations
-    idx = np.array(list(range(n)) + [s.location for s in problem.stops])
-    new_dist = dist[np.ix_(idx, idx)].copy()
-    new_dur = dur[np.ix_(idx, idx)].copy()
+    seen: set[int] = set()
+    extra: list[int] = []  # stop positions that get a copied location
+    for k, s in enumerate(problem.stops):
+        if s.location in seen:
+            extra.append(k)
+        seen.add(s.location)
+    idx = np.array(list(range(n)) + [problem.stops[k].location for k in extra], dtype=np.int64)
+    new_dist = dist[np.ix_(idx, idx)] if extra else dist.copy()
+    new_dur = dur[np.ix_(idx, idx)] if extra else dur
+    where = [s.location for s in problem.stops]
+    for j, k in enumerate(extra):
+        where[k] = n + j
     for k, c in enumerate(counts):
-        col = new_dist[:, n + k]
+        col = new_dist[:, where[k]]
         col[col < _FAR] += k_dist * c
     np.fill_diagonal(new_dist, 0)
+    if not extra:
+        return real.replace(distance_matrices=[new_dist])
     np.fill_diagonal(new_dur, 0)
-    locations = list(real.locations()) + [Location(x=0.0, y=0.0, name=s.id)
-                                          for s in problem.stops]
-    clients = [_moved(c, n + k) for k, c in enumerate(real.clients())]
+    locations = list(real.locations()) + [Location(x=0.0, y=0.0, name=problem.stops[k].id)
+                                          for k in extra]
+    clients = [_moved(c, where[k]) if where[k] >= n else c
+               for k, c in enumerate(real.clients())]
     return real.replace(locations=locations, clients=clients, distance_matrices=[new_dist],
                         duration_matrices=[new_dur])
 
@@ -573,8 +576,13 @@ def solve_pyvrp(
     doable = problem.with_changes(stops=tuple(s for s in problem.stops if s.id in eligible))
     parts = stream_parts(doable) if doable.stops else []
     routes: list[Route] = []
-    left: list[str] = [s.id for s in doable.stops
-                       if not any(s in part.stops for part in parts)]
+    covered = {s.id for part in parts for s in part.stops}
+    no_truck = [Unassigned(s.id, s.site_id, s.load_t,
+                           f"no truck was free for stream {s.stream!r} today: the PyVRP engine "
+                           "gives each truck one stream for the day (engine 'ortools' or "
+                           "'auto' plans one stream per trip)", "stream", {"stream": s.stream})
+                for s in doable.stops if s.id not in covered]
+    left: list[str] = []
     figures = []
     base = 0.0
     for k, part in enumerate(parts):
@@ -591,7 +599,7 @@ def solve_pyvrp(
     routes.sort(key=lambda r: order[r.vehicle_id])
     stop_order = {s.id: k for k, s in enumerate(problem.stops)}
     unassigned = [Unassigned(s, problem.stop(s).site_id, problem.stop(s).load_t, LEFT_OUT)
-                  for s in left] + hopeless
+                  for s in left] + hopeless + no_truck
     unassigned.sort(key=lambda u: stop_order[u.stop_id])
     objective = sum(r.cost for r in routes) + sum(f["prizes"] for f in figures)
     iterations = sum(f["iterations"] for f in figures)

@@ -154,19 +154,38 @@ def _repair(problem: Problem, route: Route) -> tuple[Route | None, list[str]]:
             return trial, dropped
 
 
-def _insert(problem: Problem, routes: dict[str, Route], stop_id: str) -> bool:
-    """Put a stop where it costs least and breaks no rule: a route, or an idle truck."""
-    best: tuple[float, str, Route] | None = None
+def _insert(problem: Problem, routes: dict[str, Route], stop_id: str, *,
+            near_routes: int = 6, near_visits: int = 3) -> bool:
+    """Put a stop where it costs least and breaks no rule: a route, or an idle truck.
+
+    Tries the places next to the ``near_visits`` visits closest to the stop on each of
+    the ``near_routes`` routes that pass closest, and one idle truck of each kind.
+    """
+    dur = problem.duration_s
+    loc = problem.stop(stop_id).location
     trials: list[tuple[str, list[str], float]] = []
+    ranked = []
     for vehicle_id, route in routes.items():
         items = _items(route)
-        for k in range(len(items) + (0 if problem.end_empty else 1)):
-            trials.append((vehicle_id, [*items[:k], stop_id, *items[k:]], route.cost))
+        gaps = [min(dur[v.location, loc], dur[loc, v.location]) for v in route.visits[1:-1]]
+        ranked.append((min(gaps, default=float("inf")), vehicle_id, items, gaps, route.cost))
+    ranked.sort(key=lambda r: r[0])
+    for _, vehicle_id, items, gaps, cost in ranked[:near_routes]:
+        closest = sorted(range(len(gaps)), key=gaps.__getitem__)[:near_visits]
+        last = len(items) - (1 if problem.end_empty else 0)
+        places = sorted({k for c in closest for k in (c, c + 1) if 0 <= k <= last})
+        trials.extend((vehicle_id, [*items[:k], stop_id, *items[k:]], cost) for k in places)
+    kinds = set()
     for v in problem.vehicles:
-        if v.id in routes:
+        kind = (v.start_depot, v.end_depot, v.shift, v.capacity_t, v.break_, v.streams,
+                v.facilities, v.max_daily_t, v.max_stops, v.cost_per_km, v.cost_per_hour,
+                v.fixed_cost)
+        if v.id in routes or kind in kinds:
             continue
+        kinds.add(kind)
         ends = [[f.id] for f in problem.allowed_facilities(v)] if problem.end_empty else [[]]
         trials.extend((v.id, [stop_id, *end], 0.0) for end in ends)
+    best: tuple[float, str, Route] | None = None
     for vehicle_id, trial_items, before in trials:
         trial, wrong = schedule_best(problem, vehicle_id, trial_items)
         if wrong:
@@ -178,6 +197,14 @@ def _insert(problem: Problem, routes: dict[str, Route], stop_id: str) -> bool:
         return False
     routes[best[1]] = best[2]
     return True
+
+
+def _day_limit_broken(problem: Problem, route: Route) -> bool:
+    v = problem.vehicle(route.vehicle_id)
+    stops = route.stops
+    return ((v.max_stops is not None and len(stops) > v.max_stops)
+            or (v.max_daily_t is not None and sum(s.load_t for s in stops)
+                > v.max_daily_t + 1e-6))
 
 
 def restore(problem: Problem, plan: Plan) -> Plan:
@@ -198,26 +225,30 @@ def restore(problem: Problem, plan: Plan) -> Plan:
         ``unassigned``. ``meta["repair"]`` counts what the repair did.
     """
     routes: dict[str, Route] = {}
-    displaced: list[str] = []
+    displaced: list[tuple[str, bool]] = []  # (stop, taken off for a daily limit)
     for route in plan.routes:
         depart = route.visits[0].departure_s
         timed, wrong = schedule_best(problem, route.vehicle_id, _items(route), depart_s=depart)
         if wrong:
             logger.info("repair: route %s breaks %s", route.vehicle_id, wrong[:2])
+            daily = _day_limit_broken(problem, timed)
             timed, dropped = _repair(problem, timed)
-            displaced.extend(dropped)
+            displaced.extend((s, daily) for s in dropped)
         if timed is not None:
             routes[route.vehicle_id] = timed
     moved, lost = 0, []
-    for stop_id in displaced:
+    for stop_id, daily in displaced:
         if _insert(problem, routes, stop_id):
             moved += 1
         else:
-            lost.append(stop_id)
+            lost.append((stop_id, daily))
     unassigned = list(plan.unassigned)
-    for stop_id in lost:
+    for stop_id, daily in lost:
         stop = problem.stop(stop_id)
-        if stop.window is not None:
+        if daily:  # routing.solve names the limit from the final plan
+            unassigned.append(Unassigned(stop.id, stop.site_id, stop.load_t,
+                                         "left out by the search"))
+        elif stop.window is not None:
             hhmm = [f"{t // 3600:02d}:{t % 3600 // 60:02d}" for t in stop.window]
             reason = (f"the lunch break leaves no room to reach it within {hhmm[0]}-{hhmm[1]}"
                       " on any truck")

@@ -246,3 +246,56 @@ def test_unassigned_needs_a_reason():
                    unassigned=(Unassigned("B", "B", 3.0, ""),))
     with pytest.raises(PlanViolation, match="has no reason"):
         check_plan(problem, plan)
+
+
+# -- daily limits and streams ---------------------------------------------------------------
+def test_checker_catches_a_daily_tonnage_over_the_limit():
+    # 28 t collected in the valid plan; a 20 t allowance is broken at the dump's third load
+    problem = make_problem(max_daily_t=20.0)
+    with pytest.raises(PlanViolation, match="28.000 t collected today exceeds the truck's "
+                       "daily limit of 20.0 t"):
+        check_plan(problem, valid_plan(make_problem()))
+
+
+def test_checker_catches_more_stops_than_allowed():
+    problem = make_problem(max_stops=4)  # the valid plan serves A, B and three loads of C
+    with pytest.raises(PlanViolation, match="stop 5 of the day exceeds the truck's limit of "
+                       "4 stops"):
+        check_plan(problem, valid_plan(make_problem()))
+
+
+def _streams(problem: Problem, by_stop: dict[str, str], **facility) -> Problem:
+    stops = tuple(replace(s, stream=by_stop.get(s.id, s.stream)) for s in problem.stops)
+    facilities = tuple(replace(f, **facility) for f in problem.facilities)
+    return problem.with_changes(stops=stops, facilities=facilities)
+
+
+def test_checker_catches_two_streams_on_one_trip():
+    # A and B share the first trip: kitchen waste and residual may not
+    problem = _streams(make_problem(), {"A": "kitchen", "B": "residual",
+                                        "C": "residual"})
+    with pytest.raises(PlanViolation, match="stream 'residual' on a trip already carrying "
+                       "'kitchen'"):
+        check_plan(problem, valid_plan(make_problem()))
+
+
+def test_checker_catches_a_stream_the_truck_does_not_collect():
+    problem = make_problem(streams=("mixed",))
+    problem = _streams(problem, {"C": "bulky"})
+    with pytest.raises(PlanViolation, match="does not collect stream 'bulky'"):
+        check_plan(problem, valid_plan(make_problem()))
+
+
+def test_checker_catches_a_facility_that_refuses_the_trip_stream():
+    problem = _streams(make_problem(), {}, streams=("recyclable",))
+    with pytest.raises(PlanViolation, match="does not accept stream 'mixed'"):
+        check_plan(problem, valid_plan(make_problem()))
+
+
+def test_checker_catches_an_unknown_reason_code():
+    problem = make_problem()
+    plan = valid_plan(problem)
+    plan = replace(plan, unassigned=(
+        Unassigned("X", "X", 1.0, "some reason", "because"),))
+    with pytest.raises(PlanViolation, match="unknown reason code 'because'"):
+        check_plan(problem, plan)

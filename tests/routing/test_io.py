@@ -243,3 +243,35 @@ def test_saved_plans_get_the_mode_of_every_output(lunch_problem, tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE(path.stat().st_mode) == 0o644  # mkstemp made it 0600
+
+
+def test_streams_and_daily_limits_go_through_json():
+    data = minimal(
+        stops=[{"id": "K", "location": 1, "load_t": 2, "stream": "kitchen"},
+               {"id": "R", "location": 1, "load_t": 3}],
+        facilities=[{"id": "L", "location": 1, "streams": ["kitchen", "mixed"]}],
+        vehicles=[{"id": "T", "start_depot": "D", "capacity_t": 8, "streams": ["kitchen"],
+                   "max_daily_t": 12.5, "max_stops": 40}])
+    problem = problem_from_dict(data)
+    assert [s.stream for s in problem.stops] == ["kitchen", "mixed"]
+    assert problem.facility("L").streams == ("kitchen", "mixed")
+    truck = problem.vehicle("T")
+    assert (truck.streams, truck.max_daily_t, truck.max_stops) == (("kitchen",), 12.5, 40)
+    again = problem_from_dict(problem_to_dict(problem))
+    assert again.stops == problem.stops and again.vehicles == problem.vehicles
+    plan = solve(problem, engine="ortools", time_limit=3, max_iterations=50)
+    check_plan(problem, plan)
+    (left,) = plan.unassigned  # the residual stop: the only truck collects kitchen waste
+    assert (left.stop_id, left.code) == ("R", "stream")
+    back = plan_from_dict(json.loads(json.dumps(plan_to_dict(plan))))
+    assert back.unassigned == plan.unassigned
+
+
+@pytest.mark.parametrize(("path", "value", "message"), [
+    ("vehicles.0.max_daily_t", 0, "vehicles[0].max_daily_t"),
+    ("vehicles.0.max_stops", 2.5, "vehicles[0].max_stops"),
+    ("stops.0.stream", "", "stops[0].stream"),
+])
+def test_bad_limits_and_streams_name_the_field(path, value, message):
+    with pytest.raises(ProblemError, match=re.escape(message)):
+        problem_from_dict(set_in(minimal(), path, value))
