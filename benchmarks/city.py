@@ -19,6 +19,7 @@ import argparse
 import dataclasses
 import json
 import logging
+import math
 import os
 import statistics
 import sys
@@ -157,8 +158,12 @@ def run_size(G: Any, network: Path, n: int, args: argparse.Namespace,
                      f"{len(G.graph.get('turn_restrictions', ()))} restrictions")
     problem, plan = measure("solve", lambda: phase_solve(scenario, snapped, matrix), phases,
                             f"{args.engine}, {args.time_limit:g} s")  # fmt: skip
-    written = measure("write", lambda: phase_write(scenario, G, sites, snapped, matrix,
-                                                   problem, plan, work / f"out-{n}"), phases)
+    try:
+        written = measure("write", lambda: phase_write(scenario, G, sites, snapped, matrix,
+                                                       problem, plan, work / f"out-{n}"), phases)
+    except Exception as exc:  # report the other phases all the same
+        written = {}
+        phases.append(Phase("write", math.nan, math.nan, f"failed: {type(exc).__name__}: {exc}"))
     totals = plan.totals()
     served = len({v.site_id or v.id for r in plan.routes for v in r.visits if v.kind == "stop"})
     return {"sites": n, "nodes": len(G), "edges": G.number_of_edges(), "trucks": trucks,
