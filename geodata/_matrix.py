@@ -263,9 +263,12 @@ def travel_matrix(
     t_search = time.perf_counter()
     srow = np.searchsorted(src, np.maximum(dep_v, 0))
     tcol = np.searchsorted(tgt, np.maximum(arr_v, 0))
-    duration, distance, choice = _assemble(packed, packing, srow, tcol, dep_c, dep_l,
-                                           arr_c, arr_l, workers)  # fmt: skip
-    del packed
+    workers = workers or min(os.cpu_count() or 1, 4)
+    at, ab = _best_arrivals(packed, packing, tcol, arr_c, arr_l, workers)
+    del packed  # the largest array: gone before the n x n ones are made
+    best, choice = _best_departures(at, ab, packing, srow, dep_c, dep_l, workers)
+    del at, ab
+    duration, distance = packing.unpack(best, inplace=True)
     _same_edge(sites, group, edge_data, duration, distance, choice)
     distance[~np.isfinite(duration)] = np.inf
     np.fill_diagonal(duration, 0.0)
@@ -300,52 +303,58 @@ def _option_arrays(
     return vert, cost, length
 
 
-def _assemble(
-    P: np.ndarray, packing: Packing, srow: np.ndarray, tcol: np.ndarray,
-    dep_c: np.ndarray, dep_l: np.ndarray, arr_c: np.ndarray, arr_l: np.ndarray,
-    workers: int | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
-    """Best departure x arrival option per pair: arrivals per source first, then departures.
+def _best_arrivals(
+    P: np.ndarray, packing: Packing, tcol: np.ndarray, arr_c: np.ndarray, arr_l: np.ndarray,
+    workers: int,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Per source row and site: the packed cost of the better of the site's two arrivals.
 
     The options' times and lengths are packed like the paths (rounded the same way, so a
     partial edge never makes a packed length negative) and compared packed: the fastest
-    option wins, ties to the shorter. Both passes run by blocks of rows on a thread pool
-    (numpy releases the GIL).
+    wins, ties to the shorter. Runs by blocks of rows on a thread pool (numpy releases the
+    GIL).
     """
-    n, S = len(srow), P.shape[0]
+    S, n = P.shape[0], len(tcol)
+    arr = packing.pack(arr_c, arr_l)
+    at = np.empty((S, n))
+    ab = np.zeros((S, n), dtype=np.int8)
+
+    def block(lo: int) -> None:
+        rows = slice(lo, min(lo + _BLOCK, S))
+        c0 = P[rows][:, tcol[:, 0]] + arr[:, 0]
+        c1 = P[rows][:, tcol[:, 1]] + arr[:, 1]
+        np.minimum(c0, c1, out=at[rows])
+        np.less(c1, c0, out=ab[rows], casting="unsafe")
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(block, range(0, S, _BLOCK)))
+    return at, ab
+
+
+def _best_departures(
+    at: np.ndarray, ab: np.ndarray, packing: Packing, srow: np.ndarray, dep_c: np.ndarray,
+    dep_l: np.ndarray, workers: int,
+) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Packed cost and choice (departure * 2 + arrival option) of every site pair."""
+    n = len(srow)
+    dep = packing.pack(dep_c, dep_l)
     best = np.full((n, n), np.inf)
     choice = np.zeros((n, n), dtype=np.int8)
-    if P.size and n:
-        dep = packing.pack(dep_c, dep_l)
-        arr = packing.pack(arr_c, arr_l)
-        at = np.empty((S, n))  # per source row and site: the better of the site's arrivals
-        ab = np.zeros((S, n), dtype=np.int8)
 
-        def arrivals(lo: int) -> None:
-            rows = slice(lo, min(lo + _BLOCK, S))
-            c0 = P[rows][:, tcol[:, 0]] + arr[:, 0]
-            c1 = P[rows][:, tcol[:, 1]] + arr[:, 1]
-            np.minimum(c0, c1, out=at[rows])
-            np.less(c1, c0, out=ab[rows], casting="unsafe")
+    def block(lo: int) -> None:
+        rows = slice(lo, min(lo + _BLOCK, n))
+        for a in range(2):
+            if not np.isfinite(dep[rows, a]).any():
+                continue
+            r = srow[rows, a]
+            c = dep[rows, a, None] + at[r]
+            better = c < best[rows]
+            np.copyto(best[rows], c, where=better)
+            np.copyto(choice[rows], 2 * a + ab[r], where=better)
 
-        def departures(lo: int) -> None:
-            rows = slice(lo, min(lo + _BLOCK, n))
-            for a in range(2):
-                if not np.isfinite(dep[rows, a]).any():
-                    continue
-                r = srow[rows, a]
-                c = dep[rows, a, None] + at[r]
-                better = c < best[rows]
-                np.copyto(best[rows], c, where=better)
-                np.copyto(choice[rows], 2 * a + ab[r], where=better)
-
-        workers = workers or min(os.cpu_count() or 1, 4)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(arrivals, range(0, S, _BLOCK)))
-            del P
-            list(pool.map(departures, range(0, n, _BLOCK)))
-    duration, distance = packing.unpack(best)
-    return duration, distance, choice
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(block, range(0, n, _BLOCK)))
+    return best, choice
 
 
 def _edge_arrays(

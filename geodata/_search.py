@@ -43,12 +43,19 @@ class Packing:
         lq = np.rint(np.asarray(length, dtype=float) / self.l_unit)
         return tq * 2.0**LEN_BITS + lq
 
-    def unpack(self, packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(time s, length m) of packed path weights; ``inf`` stays ``inf``."""
+    def unpack(self, packed: np.ndarray, *, inplace: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(time s, length m) of packed path weights; ``inf`` stays ``inf``.
+
+        With ``inplace`` the lengths are written over ``packed`` (saving memory).
+        """
         with np.errstate(invalid="ignore"):
-            tq = np.floor(packed / 2.0**LEN_BITS)
-            lq = packed - tq * 2.0**LEN_BITS
-        return tq * self.t_unit, np.where(np.isfinite(packed), lq * self.l_unit, np.inf)
+            tq = np.floor(packed * 2.0**-LEN_BITS)
+            lq = packed if inplace else packed.copy()
+            lq -= tq * 2.0**LEN_BITS  # inf - inf: nan, set back to inf below
+        lq *= self.l_unit
+        lq[~np.isfinite(tq)] = np.inf
+        tq *= self.t_unit
+        return tq, lq
 
 
 def csr_from_arcs(tails: np.ndarray, heads: np.ndarray, w: np.ndarray, n: int) -> csr_matrix:
