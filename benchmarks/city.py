@@ -19,7 +19,6 @@ import argparse
 import dataclasses
 import json
 import logging
-import math
 import os
 import statistics
 import sys
@@ -52,10 +51,15 @@ def _rss_mb() -> float:
 
 @dataclasses.dataclass
 class Phase:
-    """One measured phase: seconds and the peak RSS growth (MB) while it ran."""
+    """One measured phase: wall and CPU seconds, the peak RSS growth (MB) while it ran.
+
+    ``cpu_s`` counts this process's threads (not the solver's worker processes): on a
+    shared machine it is steadier than the wall time.
+    """
 
     name: str
     seconds: float
+    cpu_s: float
     peak_mb: float
     note: str = ""
 
@@ -72,14 +76,17 @@ def measure(name: str, fn: Callable[[], Any], phases: list[Phase], note: str = "
 
     watcher = threading.Thread(target=sample, daemon=True)
     watcher.start()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     try:
         result = fn()
+    except Exception as exc:  # report the other phases all the same
+        note = f"failed: {type(exc).__name__}: {str(exc)[:120]}"
+        result = None
     finally:
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         done.set()
         watcher.join()
-    phases.append(Phase(name, seconds, max(peak[0], _rss_mb()) - base, note))
+    phases.append(Phase(name, seconds, cpu, max(peak[0], _rss_mb()) - base, note))
     return result
 
 
@@ -156,14 +163,16 @@ def run_size(G: Any, network: Path, n: int, args: argparse.Namespace,
                 phases, "node-based, restrictions ignored")  # fmt: skip
     matrix = measure("matrix", lambda: phase_matrix(G, snapped), phases,
                      f"{len(G.graph.get('turn_restrictions', ()))} restrictions")
-    problem, plan = measure("solve", lambda: phase_solve(scenario, snapped, matrix), phases,
-                            f"{args.engine}, {args.time_limit:g} s")  # fmt: skip
-    try:
-        written = measure("write", lambda: phase_write(scenario, G, sites, snapped, matrix,
-                                                       problem, plan, work / f"out-{n}"), phases)
-    except Exception as exc:  # report the other phases all the same
-        written = {}
-        phases.append(Phase("write", math.nan, math.nan, f"failed: {type(exc).__name__}: {exc}"))
+    solved = measure("solve", lambda: phase_solve(scenario, snapped, matrix), phases,
+                     f"{args.engine}, {args.time_limit:g} s")  # fmt: skip
+    if solved is None:
+        return {"sites": n, "nodes": len(G), "edges": G.number_of_edges(), "trucks": trucks,
+                "phases": [dataclasses.asdict(p) for p in phases], "served": 0,
+                "unassigned": n, "trucks_used": 0, "km": 0.0, "pages": page_sizes({})}
+    problem, plan = solved
+    written = measure("write", lambda: phase_write(scenario, G, sites, snapped, matrix,
+                                                   problem, plan, work / f"out-{n}"),
+                      phases) or {}  # fmt: skip
     totals = plan.totals()
     served = len({v.site_id or v.id for r in plan.routes for v in r.visits if v.kind == "stop"})
     return {"sites": n, "nodes": len(G), "edges": G.number_of_edges(), "trucks": trucks,
@@ -176,9 +185,10 @@ def run_size(G: Any, network: Path, n: int, args: argparse.Namespace,
 def print_size(r: dict[str, Any]) -> None:
     print(f"\n{r['sites']} sites on {r['nodes']} nodes / {r['edges']} edges, "
           f"{r['trucks']} trucks of 10 t")  # fmt: skip
-    print(f"  {'phase':<18} {'seconds':>8} {'peak MB':>8}  note")
+    print(f"  {'phase':<18} {'seconds':>8} {'cpu s':>7} {'peak MB':>8}  note")
     for p in r["phases"]:
-        print(f"  {p['name']:<18} {p['seconds']:>8.2f} {p['peak_mb']:>8.0f}  {p['note']}")
+        print(f"  {p['name']:<18} {p['seconds']:>8.2f} {p['cpu_s']:>7.2f} {p['peak_mb']:>8.0f}"
+              f"  {p['note']}")  # fmt: skip
     pg = r["pages"]
     print(f"  served {r['served']}, unassigned {r['unassigned']}, trucks used "
           f"{r['trucks_used']}, {r['km']:.1f} km; pages: overview {pg['overview_kb']:.0f} KB, "
@@ -215,7 +225,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"network {args.network.name}: {len(G)} nodes, {G.number_of_edges()} edges, "
               f"{len(G.graph.get('turn_restrictions', ()))} turn restrictions")  # fmt: skip
         for p in load:
-            print(f"  {p.name:<18} {p.seconds:>8.2f} s {p.peak_mb:>6.0f} MB  {p.note}")
+            print(f"  {p.name:<18} {p.seconds:>8.2f} s, cpu {p.cpu_s:>6.2f} s, "
+                  f"{p.peak_mb:>5.0f} MB  {p.note}")  # fmt: skip
         for n in sizes:
             r = run_size(G, args.network, n, args, Path(tmp))
             print_size(r)
