@@ -60,12 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings from parsed options and the environment (the token)."""
-    import planner
+    if args.scenario:
+        scenario = Path(args.scenario).expanduser()
+    else:
+        import planner  # only now: settings errors are told without the planner's imports
 
+        scenario = planner.SAMPLE_SCENARIO
     return Settings(
         db_path=Path(args.db).expanduser(),
-        scenario_path=Path(args.scenario).expanduser() if args.scenario
-        else planner.SAMPLE_SCENARIO,
+        scenario_path=scenario,
         token=Settings.token_from_env(), host=args.host, port=args.port,
         workers=args.workers, queue_size=args.queue, max_body_bytes=args.max_body,
         cors_origins=tuple(args.cors_origin), public_url=args.public_url,

@@ -168,8 +168,6 @@ def run_service(args, tmp_path, *, token=None) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize(("args", "token", "expected"), [
     (["--host", "0.0.0.0"], None, "SANITATION_ROUTES_TOKEN"),  # no token off loopback
     (["--scenario", "no-such.toml"], "t" * 20, "no-such.toml does not exist"),
-    (["--workers", "0"], "t" * 20, "workers"),
-    ([], "short", "at least 16"),
 ])
 def test_bad_settings_refuse_to_start_with_exit_code_2(tmp_path, args, token, expected):
     scenario = [] if "--scenario" in args else ["--scenario", str(SCENARIO)]
