@@ -175,6 +175,28 @@ def print_table(rows: list[dict]) -> None:
               f"{note[:110]}")
 
 
+def _best(rows: list[dict], kind: str) -> dict | None:
+    """The feasible row of this kind with fewest trucks, then fewest miles."""
+    ok = [r for r in rows if r["engine"].startswith(kind) and r["check_plan"] and r["recheck"]]
+    return min(ok, key=lambda r: (r["vehicles"], r["miles"]), default=None)
+
+
+def print_targets(rows: list[dict]) -> None:
+    """Per instance: our best plan against the better baseline (the issue's target)."""
+    for name in dict.fromkeys(r["instance"] for r in rows):
+        mine = [r for r in rows if r["instance"] == name]
+        ours, base = _best(mine, "ours:"), _best(mine, "baseline:")
+        if ours is None or base is None:
+            print(f"{name}: no feasible plan from {'our engines' if ours is None else 'a baseline'}"
+                  "; target not judged")
+            continue
+        met = ours["vehicles"] <= base["vehicles"] and ours["miles"] <= base["miles"]
+        print(f"{name}: ours {ours['engine']} {ours['vehicles']} / {ours['miles']:.1f} against "
+              f"{base['engine']} {base['vehicles']} / {base['miles']:.1f}: "
+              f"{_gap(ours, (base['vehicles'], base['miles']))}, target "
+              f"{'met' if met else 'not met'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", type=Path)
@@ -229,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps(out), flush=True)
     if not args.json:
         print_table(rows)
+        print_targets(rows)
     return 0
 
 
