@@ -76,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--engine", choices=("ortools", "pyvrp", "auto"), help="routing engine")
     p.add_argument("--time-limit", type=float, metavar="S", help="solver time limit (s)")
     p.add_argument("--seed", type=int, metavar="N", help="random seed")
-    p.add_argument("--max-iterations", type=int, metavar="N",
-                   help="stop the search after N solutions (reproducible plans)")
+    p.add_argument("--max-iterations", type=_budget, metavar="N|auto|none",
+                   help="the search's work budget: N iterations, 'auto' (sized to the day) "
+                   "or 'none' (the time limit only); a budget that stops the search before "
+                   "the time limit gives the same plan every run")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="day to plan (default: the scenario's, "
                    "else today)")
     p.add_argument("--out", metavar="DIR", help="output folder (default: the scenario's): new, "
@@ -97,6 +99,20 @@ def build_parser() -> argparse.ArgumentParser:
                        help="print only errors, unassigned work (on stderr) and paths")
     noise.add_argument("-v", "--verbose", action="store_true", help="log every step")
     return p
+
+
+def _budget(text: str) -> int | str:
+    """``--max-iterations``: a whole number > 0, ``auto`` or ``none``."""
+    if text in ("auto", "none"):
+        return text
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"got {text!r}; give a whole number > 0, 'auto' or "
+                                         "'none'")
+    return value
 
 
 def _bad(message: str) -> int:
@@ -160,6 +176,8 @@ def apply_overrides(scenario, args: argparse.Namespace):
     solver = {k: v for k, v in (("engine", args.engine), ("time_limit_s", args.time_limit),
                                 ("seed", args.seed), ("max_iterations", args.max_iterations))
               if v is not None}
+    if solver.get("max_iterations") == "none":
+        solver["max_iterations"] = None  # the time limit only
     if solver:
         try:
             changes["solver"] = replace(scenario.solver, **solver)
@@ -255,8 +273,8 @@ class _Printer:
 
     def __init__(self, *, quiet: bool, err: TextIO, out: TextIO) -> None:
         self.quiet, self.err, self.out = quiet, err, out
-        self.best: float | None = None
-        self.last_print = -1.0
+        self.best: dict[str, float] = {}  # per engine: auto runs two at once
+        self.last_print: dict[str, float] = {}
 
     def step(self, name: str, seconds: float) -> None:
         if not self.quiet:
@@ -265,14 +283,17 @@ class _Printer:
                 print("  solving (the search objective as it improves) ...", file=self.err)
 
     def progress(self, p) -> None:
-        improved = self.best is None or p.objective < self.best - 1e-6
-        self.best = p.objective if improved else self.best
-        # at most a few lines a second: the search finds many small improvements
-        if self.quiet or not improved or p.seconds - self.last_print < 0.5:
+        best = self.best.get(p.engine)
+        improved = best is None or p.objective < best - 1e-6
+        if improved:
+            self.best[p.engine] = p.objective
+        # at most a few lines a second per engine: searches find many small improvements
+        if (self.quiet or not improved
+                or p.seconds - self.last_print.get(p.engine, -1.0) < 0.5):
             return
-        self.last_print = p.seconds
-        print(f"    {p.seconds:6.1f} s  objective {p.objective:12.1f}  trucks {p.routes}",
-              file=self.err)
+        self.last_print[p.engine] = p.seconds
+        print(f"    {p.seconds:6.1f} s  {p.engine:<8} objective {p.objective:12.1f}  "
+              f"trucks {p.routes}", file=self.err)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
@@ -335,6 +356,9 @@ def summary_lines(day) -> list[str]:
     if other:
         lines.append(REPORT_TEXTS["not_used"])
         lines.extend(f"  {u.site_id:<12}  {u.reason}" for u in other)
+    import routing
+
+    lines.extend(routing.search_lines(plan))
     return lines
 
 

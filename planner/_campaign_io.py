@@ -311,7 +311,8 @@ def run_campaign(
     snapped = geodata.snap_sites(G, sites, max_snap_m=scenario.network.max_snap_m)
     matrix = geodata.travel_matrix(G, snapped)
     timings["network_and_matrix"] = round(time.perf_counter() - t0, 3)
-    problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name)
+    problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name,
+                                      facility_streams=scenario.accepted_streams())
     rows = {str(r["site_id"]): r for r in snapped.to_dict("records")}
     rates = {sid: (lm, ld) for sid, lm, ld in spec.rates}
     unknown = sorted(set(rates) - set(rows))

@@ -229,7 +229,8 @@ def run_district(district: _District, scenario: Scenario, folder: Path, G: Any, 
         keep = set(district.site_ids)
         sub = snapped[snapped["site_id"].astype(str).isin(keep)]
         problem, left_out = build_problem(sub, matrix, fleet, name=sc.name,
-                                          closed_facilities=sc.closed_facilities)
+                                          closed_facilities=sc.closed_facilities,
+                                          facility_streams=sc.accepted_streams())
         problem = problem.with_changes(vehicles=tuple(
             dataclasses.replace(v, id=f"T{district.first_truck + k:02d}")
             for k, v in enumerate(problem.vehicles)))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
+import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,19 @@ def _window(open_s: Any, close_s: Any) -> tuple[int, int] | None:
     return (o or 0, DAY_S if c is None else c)
 
 
+def _stream(value: Any) -> str:
+    """A stop's stream from its site row (blank: the one default stream)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return routing.DEFAULT_STREAM
+    return str(value).strip() or routing.DEFAULT_STREAM
+
+
+def _accepted(value: Any) -> tuple[str, ...]:
+    """The streams a facility row's ``stream`` column lists; empty: every stream."""
+    names = tuple(x.strip() for x in re.split(r"[;,|]", _stream(value)) if x.strip())
+    return () if names == (routing.DEFAULT_STREAM,) else names
+
+
 def _reason(row: Any) -> str:
     reason = row.get("unreachable_reason")
     if isinstance(reason, str) and reason.strip():
@@ -60,6 +74,7 @@ def build_problem(
     *,
     name: str = "day",
     closed_facilities: Iterable[str] = (),
+    facility_streams: Mapping[str, Sequence[str]] | None = None,
 ) -> tuple[routing.Problem, list[routing.Unassigned]]:
     """The routing problem for snapped sites, and the sites it cannot contain.
 
@@ -79,6 +94,10 @@ def build_problem(
         Label of the problem.
     closed_facilities
         Facility site ids left out (closed that day).
+    facility_streams
+        Waste streams accepted per facility site id (``Scenario.accepted_streams()``);
+        a facility not named accepts what its row's ``stream`` column lists
+        (``;``-separated), and a blank or ``"mixed"`` column means every stream.
 
     Returns
     -------
@@ -122,21 +141,24 @@ def build_problem(
         sid, kind = str(row["site_id"]), row["kind"]
         load = float(row.get("tonnes") or 0.0) if kind in WORK_KINDS else 0.0
         if not bool(row.get("reachable", True)):
-            left_out.append(routing.Unassigned(sid, sid, load, _reason(row)))
+            left_out.append(routing.Unassigned(sid, sid, load, _reason(row), "off_network"))
         elif kind == "depot":
             depots.append(routing.Depot(sid, index[sid]))
         elif kind in FACILITY_KINDS:
             if sid in closed:
                 left_out.append(routing.Unassigned(sid, sid, 0.0,
-                                                   "closed today (closed_facilities)"))
+                                                   "closed today (closed_facilities)", "closed"))
                 continue
+            accepts = (facility_streams or {}).get(sid)
             facilities.append(routing.Facility(
                 sid, index[sid], unload_s=round(float(row.get("service_min") or 0.0) * 60),
-                window=_window(row.get("open_s"), row.get("close_s")), kind=kind))
+                window=_window(row.get("open_s"), row.get("close_s")), kind=kind,
+                streams=tuple(accepts) if accepts else _accepted(row.get("stream"))))
         elif kind in WORK_KINDS:
             work.append(row)
         else:
-            left_out.append(routing.Unassigned(sid, sid, load, f"unknown site kind {kind!r}"))
+            left_out.append(routing.Unassigned(sid, sid, load, f"unknown site kind {kind!r}",
+                                               "kind"))
 
     vehicles = _vehicles(fleet, depots, facilities, closed)
     used_depots = {v.start_depot for v in vehicles} | {v.end_depot for v in vehicles}
@@ -153,12 +175,13 @@ def build_problem(
                     for f in unload)
         )
         if not reachable:
-            left_out.append(routing.Unassigned(sid, sid, load, NO_PATH))
+            left_out.append(routing.Unassigned(sid, sid, load, NO_PATH, "no_path"))
             continue
         stops.append(routing.Stop(
             sid, loc, load_t=load, service_s=round(float(row.get("service_min") or 0.0) * 60),
             window=_window(row.get("open_s"), row.get("close_s")),
-            priority=int(row.get("priority") or 3), site_id=sid))
+            priority=int(row.get("priority") or 3), site_id=sid,
+            stream=_stream(row.get("stream"))))
     problem = routing.Problem(
         duration_s=dur, distance_m=dist, stops=tuple(stops), facilities=tuple(facilities),
         depots=tuple(depots), vehicles=tuple(vehicles), name=name,
@@ -211,7 +234,8 @@ def _vehicles(
                 max_duration_s=None if ft.max_hours is None else round(ft.max_hours * 3600),
                 break_=None if brk is None else routing.Break(*brk),
                 fixed_cost=float(ft.fixed_cost), cost_per_km=float(ft.cost_per_km),
-                cost_per_hour=float(ft.cost_per_hour), facilities=allowed))
+                cost_per_hour=float(ft.cost_per_hour), facilities=allowed,
+                streams=ft.streams, max_daily_t=ft.max_daily_t, max_stops=ft.max_stops))
     if not facilities:
         problems.append("no open landfill or transfer station on the street network; add one "
                         "(kind landfill/transfer in a site file, or [[facilities]]) or reopen "
@@ -426,7 +450,8 @@ def plan_day(
     step("matrix", started)
     started = time.perf_counter()
     problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name,
-                                      closed_facilities=scenario.closed_facilities)
+                                      closed_facilities=scenario.closed_facilities,
+                                      facility_streams=scenario.accepted_streams())
     step("problem", started)
     started = time.perf_counter()
     solver = scenario.solver

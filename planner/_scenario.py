@@ -42,11 +42,12 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-#: Search iterations (OR-Tools solutions) when a scenario sets none. The bundled sample
-#: reaches 100 in about 8 s on 2 cores (0 unassigned; median of 3), well within its 30 s
-#: limit, so its plan is the same on every run. Measured with the OR-Tools engine of this
-#: version (greedy first solution, then guided local search): re-measure when it changes.
-DEFAULT_MAX_ITERATIONS = 100
+#: The search's work budget when a scenario sets none: ``"auto"`` sizes it to the day per
+#: engine (``routing.work_budget``: 2 OR-Tools solutions or 30 PyVRP iterations a stop),
+#: so the bundled sample stops on its budget in a few seconds and gives the same plan
+#: every run, while a city's day runs into its time limit first and uses all of it. The
+#: printed plan says which stopped the search.
+DEFAULT_MAX_ITERATIONS = "auto"
 ENGINES = ("ortools", "pyvrp", "auto")
 FACILITY_KINDS = ("landfill", "transfer")
 _OUTPUT_FIELDS = {"date", "name"}
@@ -185,6 +186,8 @@ class FacilitySpec:
         Minutes to unload a truck.
     open, close
         Opening hours ``"HH:MM"``; ``None``: open all day.
+    streams
+        The waste streams it accepts; empty: every stream.
     """
 
     id: str
@@ -194,10 +197,14 @@ class FacilitySpec:
     unload_min: float = 15.0
     open: str | None = None
     close: str | None = None
+    streams: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "streams", tuple(self.streams))
         problems: list[str] = []
         _check_place(self.id, self.lon, self.lat, problems)
+        if not all(isinstance(x, str) and x.strip() for x in self.streams):
+            problems.append(f"streams: got {list(self.streams)!r}; give a list of stream names")
         if self.kind not in FACILITY_KINDS:
             problems.append(f"kind: got {self.kind!r}; use one of {', '.join(FACILITY_KINDS)}")
         if not _finite(self.unload_min) or self.unload_min < 0:
@@ -243,6 +250,13 @@ class FleetType:
         Cost of sending the truck at all, per km and per hour on the road.
     facilities
         Site ids of the landfills/transfer stations it may unload at; empty: all.
+    streams
+        The waste streams these trucks collect (one per trip); empty: every stream.
+    max_daily_t
+        Most tonnes one truck may collect in the day over all its trips (a disposal or
+        weighbridge allowance); ``None``: no such limit.
+    max_stops
+        Most stops one truck may serve in the day; ``None``: no such limit.
     """
 
     name: str
@@ -259,12 +273,26 @@ class FleetType:
     cost_per_km: float = 1.0
     cost_per_hour: float = 0.0
     facilities: tuple[str, ...] = ()
+    streams: tuple[str, ...] = ()
+    max_daily_t: float | None = None
+    max_stops: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "facilities", tuple(self.facilities))
+        object.__setattr__(self, "streams", tuple(self.streams))
         problems: list[str] = []
         if not isinstance(self.name, str) or not self.name.strip():
             problems.append(f"name: got {self.name!r}; give the truck type a name")
+        if not all(isinstance(x, str) and x.strip() for x in self.streams):
+            problems.append(f"streams: got {list(self.streams)!r}; give a list of stream names, "
+                            "e.g. [\"residual\", \"kitchen\"]")
+        if self.max_daily_t is not None and (not _finite(self.max_daily_t)
+                                             or self.max_daily_t <= 0):
+            problems.append(f"max_daily_t: got {self.max_daily_t!r}; give tonnes > 0 or leave "
+                            "it out")
+        mx = self.max_stops
+        if mx is not None and (not isinstance(mx, int) or isinstance(mx, bool) or mx <= 0):
+            problems.append(f"max_stops: got {mx!r}; give a whole number > 0 or leave it out")
         if not isinstance(self.count, int) or isinstance(self.count, bool) or self.count < 0:
             problems.append(f"count: got {self.count!r}; give a whole number of trucks >= 0")
         if not _finite(self.capacity_t) or self.capacity_t <= 0:
@@ -323,14 +351,15 @@ class SolverSpec:
     seed
         Random seed.
     max_iterations
-        Stop the search after this many iterations, so the same seed gives the same plan;
-        ``None``: search until the time limit (not reproducible).
+        The search's work budget, so the same seed gives the same plan when the budget,
+        not the time limit, stops it: a whole number of iterations, ``"auto"`` (sized to
+        the day, the default) or ``None`` (TOML: ``"none"``; search until the time limit).
     """
 
-    engine: str = "ortools"
-    time_limit_s: float = 20.0
+    engine: str = "auto"
+    time_limit_s: float = 30.0
     seed: int = 0
-    max_iterations: int | None = DEFAULT_MAX_ITERATIONS
+    max_iterations: int | str | None = DEFAULT_MAX_ITERATIONS
 
     def __post_init__(self) -> None:
         problems = []
@@ -341,8 +370,10 @@ class SolverSpec:
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             problems.append(f"seed: got {self.seed!r}; give a whole number >= 0")
         mi = self.max_iterations
-        if mi is not None and (not isinstance(mi, int) or isinstance(mi, bool) or mi <= 0):
-            problems.append(f"max_iterations: got {mi!r}; give a whole number > 0")
+        if mi is not None and mi != "auto" and (
+                not isinstance(mi, int) or isinstance(mi, bool) or mi <= 0):
+            problems.append(f"max_iterations: got {mi!r}; give a whole number > 0, \"auto\" "
+                            "or \"none\"")
         _raise(problems)
 
 
@@ -372,6 +403,10 @@ class Scenario:
         The day planned.
     closed_facilities
         Site ids of facilities closed that day (a what-if: a closed landfill).
+    facility_streams
+        The waste streams each facility of the site files accepts, by site id
+        (``[facility_streams]``); a facility not named accepts what its site row's
+        ``stream`` column lists (``;``-separated), else every stream.
     timezone
         IANA name of the city's time zone (``"Asia/Shanghai"``): every clock time of the
         scenario and the site files (shifts, windows, opening hours) is local time there;
@@ -407,6 +442,7 @@ class Scenario:
     output_folder: str = "out/{date}"
     date: dt.date = field(default_factory=dt.date.today)
     closed_facilities: tuple[str, ...] = ()
+    facility_streams: dict = field(default_factory=dict)
     timezone: str = DEFAULT_TIMEZONE
     truck: Any = None
     sites_crs: str | None = None
@@ -446,6 +482,11 @@ class Scenario:
             raise ScenarioError(self.source, problems)
 
     # -- derived ----------------------------------------------------------------------
+    def accepted_streams(self) -> dict[str, tuple[str, ...]]:
+        """The streams named per facility: ``[facility_streams]`` and ``[[facilities]]``."""
+        named = {f.id: f.streams for f in self.facilities if f.streams}
+        return {**named, **self.facility_streams}
+
     @property
     def num_trucks(self) -> int:
         """Trucks in the fleet, all types together."""
@@ -540,6 +581,10 @@ def _is_speeds(v: Any) -> bool:
     return isinstance(v, dict) and all(_is_num(x) for x in v.values())
 
 
+def _is_budget(v: Any) -> bool:
+    return (_is_int(v) and v > 0) or v in ("auto", "none")
+
+
 _TYPES: dict[str, tuple[_Check, str]] = {
     "str": (_is_str, "a string in double quotes"),
     "int": (_is_int, "a whole number"),
@@ -547,6 +592,7 @@ _TYPES: dict[str, tuple[_Check, str]] = {
     "strs": (_is_strs, "a list of strings, e.g. [\"a\", \"b\"]"),
     "bool": (_is_bool, "true or false"),
     "speeds": (_is_speeds, "a table of km/h per highway class, e.g. { residential = 25 }"),
+    "budget": (_is_budget, "a whole number of iterations, \"auto\" or \"none\""),
 }
 
 _SCHEMAS: dict[str, dict[str, str]] = {
@@ -554,13 +600,14 @@ _SCHEMAS: dict[str, dict[str, str]] = {
     "sites": {"files": "strs", "crs": "str", "encoding": "str", "layer": "str"},
     "depots": {"id": "str", "lon": "num", "lat": "num"},
     "facilities": {"id": "str", "kind": "str", "lon": "num", "lat": "num", "unload_min": "num",
-                   "open": "str", "close": "str"},
+                   "open": "str", "close": "str", "streams": "strs"},
     "fleet": {"name": "str", "count": "int", "capacity_t": "num", "depot": "str",
               "shift_start": "str", "shift_end": "str", "max_hours": "num",
               "break_start": "str", "break_end": "str", "break_min": "num",
               "fixed_cost": "num", "cost_per_km": "num", "cost_per_hour": "num",
-              "facilities": "strs"},
-    "solver": {"engine": "str", "time_limit_s": "num", "seed": "int", "max_iterations": "int"},
+              "facilities": "strs", "streams": "strs", "max_daily_t": "num", "max_stops": "int"},
+    "solver": {"engine": "str", "time_limit_s": "num", "seed": "int",
+               "max_iterations": "budget"},
     "output": {"folder": "str"},
     "truck": {"height_m": "num", "width_m": "num", "weight_t": "num", "top_speed_kph": "num",
               "allowed_highways": "strs", "fallback_speeds_kph": "speeds",
@@ -569,6 +616,7 @@ _SCHEMAS: dict[str, dict[str, str]] = {
 _REQUIRED = {"depots": ("id", "lon", "lat"), "facilities": ("id", "lon", "lat"),
              "fleet": ("name", "count", "capacity_t")}
 _TOP = {"name": "str", "date": "date", "closed_facilities": "strs", "timezone": "str",
+        "facility_streams": "table",
         **dict.fromkeys(("network", "sites", "solver", "output", "truck"), "table"),
         **dict.fromkeys(("depots", "facilities", "fleet"), "tables")}
 
@@ -650,6 +698,15 @@ class _Reader:
                 kwargs["timezone"] = data["timezone"]
         if isinstance(data.get("truck"), dict):
             kwargs["truck"] = self.truck(self.table("truck", data["truck"], "truck"))
+        if isinstance(data.get("facility_streams"), dict):
+            streams = {}
+            for fid, value in data["facility_streams"].items():
+                if _is_strs(value) and value and all(x.strip() for x in value):
+                    streams[fid] = tuple(value)
+                else:
+                    self.problems.append(f"facility_streams.{fid}: got {value!r}; give the "
+                                         "streams it accepts, e.g. [\"residual\"]")
+            kwargs["facility_streams"] = streams
         if "closed_facilities" in data:
             if _is_strs(data["closed_facilities"]):
                 kwargs["closed_facilities"] = tuple(data["closed_facilities"])
@@ -679,8 +736,10 @@ class _Reader:
                     items.append(self.build(cls, self.table(key, raw, label), label))
                 kwargs[key] = tuple(items)
         if isinstance(data.get("solver"), dict):
-            kwargs["solver"] = self.build(SolverSpec, self.table("solver", data["solver"],
-                                                                 "solver"), "solver")
+            solver = self.table("solver", data["solver"], "solver")
+            if solver.get("max_iterations") == "none":
+                solver["max_iterations"] = None
+            kwargs["solver"] = self.build(SolverSpec, solver, "solver")
         if isinstance(data.get("output"), dict):
             out = self.table("output", data["output"], "output")
             if "folder" in out:

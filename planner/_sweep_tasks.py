@@ -99,7 +99,8 @@ def run_day_variant(variant: Variant, scenario: Scenario, folder: Path, G: Any, 
     started = time.perf_counter()
     try:
         problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name,
-                                          closed_facilities=scenario.closed_facilities)
+                                          closed_facilities=scenario.closed_facilities,
+                                          facility_streams=scenario.accepted_streams())
         plan = solve_problem(scenario, problem, left_out)
         day = DayResult(scenario=scenario, G=G, sites=sites, snapped=snapped, matrix=matrix,
                         problem=problem, plan=plan)
@@ -124,7 +125,8 @@ def run_campaign_variant(variant: Variant, spec: CampaignScenario, folder: Path,
     try:
         closed = set(scenario.closed_facilities)
         problem, left_out = build_problem(snapped, matrix, scenario.fleet, name=scenario.name,
-                                          closed_facilities=closed)
+                                          closed_facilities=closed,
+                                          facility_streams=scenario.accepted_streams())
         rows = {str(r["site_id"]): r for r in snapped.to_dict("records")}
         dumps = _dumps(spec, problem, rows)
         calendar = dataclasses.replace(spec.calendar, closures=tuple(

@@ -31,12 +31,14 @@ from routing._model import (
     split_large_stops,
 )
 from routing._plan import REASON_CODES, Plan, Route, SiteProgress, Unassigned, Visit
+from routing._reasons import SEARCH_TEXTS, search_lines
 from routing._solve import ENGINES, Progress, prepare, solve
 
 __all__ = [
     "DEFAULT_STREAM",
     "ENGINES",
     "REASON_CODES",
+    "SEARCH_TEXTS",
     "Break",
     "Depot",
     "Facility",
@@ -64,6 +66,7 @@ __all__ = [
     "save_plan",
     "save_problem",
     "schedule_route",
+    "search_lines",
     "site_progress",
     "solve",
     "split_large_stops",

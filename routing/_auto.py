@@ -74,16 +74,20 @@ def run_engine(engine: str, problem: Problem, *, deadline: float, seed: int,
 
         plan = solve_ortools(problem, **options)
     search = {**plan.meta.get("search", {}), "engine": engine, "budget_rule": rule,
-              "time_limit_s": round(time_limit, 3)}
+              "sized_for_stops": len(problem.stops), "time_limit_s": round(time_limit, 3)}
     return replace(plan, meta={**plan.meta, "search": search})
 
 
-def _child(engine: str, problem: Problem, options: dict, out) -> None:
-    """Entry point of an engine process: progress and the result go to ``out``."""
+def _child(engine: str, problem: Problem, options: dict, started: float, out) -> None:
+    """Entry point of an engine process: progress and the result go to ``out``.
+
+    Progress times are counted from ``started`` (``time.time()`` of the parent's call),
+    so both engines' lines share one clock.
+    """
     logging.basicConfig(level=logging.WARNING)
 
     def relay(p: Progress) -> None:
-        out.put(("progress", engine, p))
+        out.put(("progress", engine, replace(p, seconds=round(time.time() - started, 3))))
 
     try:
         plan = run_engine(engine, problem, progress=relay, **options)
@@ -133,7 +137,7 @@ def solve_auto(
     options = {"deadline": deadline, "seed": seed, "max_iterations": max_iterations}
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    processes = {e: context.Process(target=_child, args=(e, searched, options, out),
+    processes = {e: context.Process(target=_child, args=(e, searched, options, started, out),
                                     name=f"routing-{e}", daemon=True) for e in ENGINES}
     for p in processes.values():
         p.start()

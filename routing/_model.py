@@ -435,12 +435,18 @@ class Problem:
         """The largest payload in the fleet, in tonnes."""
         return max(v.capacity_t for v in self.vehicles)
 
+    @property
+    def max_load_t(self) -> float:
+        """The heaviest load any truck may take at one stop (capacity or daily limit)."""
+        return max(min(v.capacity_t, v.max_daily_t if v.max_daily_t is not None else math.inf)
+                   for v in self.vehicles)
+
     def split_for_fleet(self) -> Problem:
         """This problem with every stop heavier than the largest truck split into loads.
 
         Returns ``self`` when nothing needs splitting. See ``split_large_stops``.
         """
-        capacity = self.max_capacity_t
+        capacity = self.max_load_t
         if all(s.load_t <= capacity + 1e-9 for s in self.stops):
             return self
         loads = [max(1, math.ceil(s.load_t / capacity - 1e-9)) for s in self.stops]

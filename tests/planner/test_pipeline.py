@@ -185,3 +185,32 @@ def test_same_seed_same_plan(small_scenario, sample_graph):
     second = plan_day(small_scenario, G=sample_graph)
     assert routes(first) == routes(second)
     assert first.plan.objective == second.plan.objective
+
+
+def test_streams_and_daily_limits_reach_the_problem(tiny):
+    # a stream column on the sites, the accepted streams per facility from the scenario
+    # (L1) and from the facility row's own column (L2), and the fleet's limits
+    snapped, matrix = tiny
+    snapped = snapped.copy()
+    snapped["stream"] = ["mixed", "mixed", "kitchen; residual", "kitchen", "mixed", "mixed"]
+    fleet = (FleetType("kw", count=1, capacity_t=8.0, streams=("kitchen",), max_daily_t=20.0,
+                       max_stops=30),)
+    problem, left = build_problem(snapped, matrix, fleet,
+                                  facility_streams={"L1": ("residual",)})
+    assert problem.stop("S1").stream == "kitchen"
+    assert problem.facility("L1").streams == ("residual",)
+    assert problem.facility("L2").streams == ("kitchen", "residual")
+    truck = problem.vehicle("T01")
+    assert (truck.streams, truck.max_daily_t, truck.max_stops) == (("kitchen",), 20.0, 30)
+    plan = routing.solve(problem, engine="ortools", time_limit=3, seed=0, max_iterations=50)
+    routing.check_plan(problem, plan)
+    # kitchen waste is tipped at L2, the one facility that takes it
+    tipped = {v.id for r in plan.routes for v in r.visits if v.kind == "facility"}
+    assert tipped == {"L2"} and pytest.approx(plan.tonnes) == 12.0
+
+
+def test_left_out_sites_carry_reason_codes(tiny):
+    snapped, matrix = tiny
+    _, left = build_problem(snapped, matrix, FLEET, closed_facilities=["L2"])
+    assert {u.site_id: u.code for u in left} == {"S2": "no_path", "S3": "off_network",
+                                                 "L2": "closed"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_sample_scenario_reads():
     assert s.network.source == "sample"
     assert s.site_paths() == [Path(geodata.SAMPLE_SITES)]
     assert s.num_trucks >= 2
-    assert s.solver.max_iterations is not None  # reproducible by default
+    assert s.solver.max_iterations == "auto"  # reproducible by default, sized to the day
     assert s.source == str(SAMPLE_SCENARIO)
 
 
@@ -58,7 +59,9 @@ def test_defaults_of_a_minimal_file(tmp_path):
     s = Scenario.from_file(write(tmp_path, MINIMAL))
     assert s.network.source == "sample" and s.network.max_snap_m == 300
     assert s.site_files == ("sample",)
-    assert s.solver == SolverSpec("ortools", 20.0, 0, DEFAULT_MAX_ITERATIONS)
+    # both engines raced, a work budget sized to the day (same seed, same plan)
+    assert s.solver == SolverSpec("auto", 30.0, 0, DEFAULT_MAX_ITERATIONS)
+    assert DEFAULT_MAX_ITERATIONS == "auto"
     assert s.date == dt.date.today()
     assert s.output_dir() == Path(f"out/{dt.date.today().isoformat()}")
     ft = s.fleet[0]
@@ -163,3 +166,31 @@ def test_missing_file(tmp_path):
 def test_fleet_type_in_code_is_validated():
     with pytest.raises(ScenarioError, match=r"count: got -1"):
         FleetType("rl", count=-1, capacity_t=8)
+
+
+def test_streams_and_daily_limits_read_from_toml(tmp_path):
+    text = MINIMAL + '''
+[facility_streams]
+"TRANSFER" = ["residual", "bulky"]
+
+[solver]
+max_iterations = "none"
+'''
+    text = text.replace('capacity_t = 8', 'capacity_t = 8\nstreams = ["residual"]\n'
+                        'max_daily_t = 40\nmax_stops = 250', 1)
+    s = Scenario.from_file(write(tmp_path, text))
+    ft = s.fleet[0]
+    assert (ft.streams, ft.max_daily_t, ft.max_stops) == (("residual",), 40, 250)
+    assert s.accepted_streams() == {"TRANSFER": ("residual", "bulky")}
+    assert s.solver.max_iterations is None  # "none": the time limit only
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("max_daily_t = 0", "max_daily_t: got 0; give tonnes > 0"),
+    ("max_stops = 2.5", "max_stops: got 2.5; give a whole number"),
+    ("streams = \"residual\"", "streams: got 'residual'; give a list of strings"),
+])
+def test_bad_limits_and_streams_name_the_field(tmp_path, line, message):
+    text = MINIMAL.replace('capacity_t = 8', f'capacity_t = 8\n{line}', 1)
+    with pytest.raises(ScenarioError, match=re.escape(message)):
+        Scenario.from_file(write(tmp_path, text))
