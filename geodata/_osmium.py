@@ -123,22 +123,30 @@ def read_ways_osmium(
             tags = {t.k: t.v for t in obj.tags if t.k in WAY_TAGS}
             if driving_excluded(tags) or edge_rejection(tags, profile) is not None:
                 continue
-            refs = [(n.ref, n.lon, n.lat) for n in obj.nodes if n.location.valid()]
-            if len(refs) < 2:
+            # a way clipped at the extract's edge continues only where its nodes are present
+            runs: list[list[tuple[int, float, float]]] = [[]]
+            for nd in obj.nodes:
+                if nd.location.valid():
+                    runs[-1].append((nd.ref, nd.lon, nd.lat))
+                elif runs[-1]:
+                    runs.append([])
+            runs = [r for r in runs if len(r) >= 2]
+            if not runs:
                 continue
             kept += 1
             fwd, bwd = _direction(tags)
             attrs = {k: v for k, v in tags.items() if k not in {"oneway", "junction"}}
-            for ref, lon, lat in refs:
-                if ref not in G:
-                    G.add_node(ref, x=lon, y=lat, osmid=ref)
-            for (a, *_), (b, *_) in itertools.pairwise(refs):
-                if a == b:
-                    continue
-                if fwd:
-                    G.add_edge(a, b, osmid=obj.id, oneway=not bwd, reversed=False, **attrs)
-                if bwd:
-                    G.add_edge(b, a, osmid=obj.id, oneway=not fwd, reversed=True, **attrs)
+            for refs in runs:
+                for ref, lon, lat in refs:
+                    if ref not in G:
+                        G.add_node(ref, x=lon, y=lat, osmid=ref)
+                for (a, *_), (b, *_) in itertools.pairwise(refs):
+                    if a == b:
+                        continue
+                    if fwd:
+                        G.add_edge(a, b, osmid=obj.id, oneway=not bwd, reversed=False, **attrs)
+                    if bwd:
+                        G.add_edge(b, a, osmid=obj.id, oneway=not fwd, reversed=True, **attrs)
     except (RuntimeError, OSError, ValueError) as exc:
         raise NetworkSourceError(f"cannot read {str(path)!r} with pyosmium: {exc}") from exc
     _report(progress, f"{path.name}: {seen:,} highway ways read, the truck profile keeps "

@@ -11,6 +11,7 @@ import pytest
 
 import geodata
 
+DATA = Path(__file__).parent / "data"
 HEIDELBERG = Path(__file__).resolve().parents[3] / "shared" / "cities" / "heidelberg.osm.pbf"
 
 
@@ -80,3 +81,16 @@ def test_both_readers_give_the_same_heidelberg_graph(tmp_path):
     assert len(A) > 5000
     same_graph(A, B)
     assert len(A.graph["turn_restrictions"]) == len(B.graph["turn_restrictions"]) > 400
+
+
+def test_pyosmium_reader_applies_the_truck_rules_and_splits_clipped_ways(tmp_path):
+    # the .osm fixture as a .osm.pbf: footway, private service road, steps, hgv=no and a
+    # 3.2 m bridge go; way 17 references node 99, missing from the file, and is cut there
+    pbf = rewrite(DATA / "one_way_trap.osm", tmp_path / "trap.osm.pbf", "pbf")
+    G = geodata.load_network(pbf, cache_dir=tmp_path, reader="osmium")
+    osmids = set()
+    for *_, d in G.edges(data=True):
+        osmids.update(d["osmid"] if isinstance(d["osmid"], list) else [d["osmid"]])
+    assert osmids == {10, 11, 12, 13, 17}
+    assert 99 not in G and nx.is_strongly_connected(G)
+    assert [r.relation_id for r in G.graph["turn_restrictions"]] == [30]
