@@ -5,9 +5,12 @@ Costs account for where on its edge each site lies: from a site at fraction ``f`
 street, backward to ``u`` at ``f * tt(v, u)``; it arrives the same way. Two sites on the
 same edge drive directly along it when the direction allows.
 
-Node-to-node times come from one :func:`scipy.sparse.csgraph.dijkstra` run over the
-distinct departure nodes; distances (m) are measured along those time-shortest paths by
-pointer doubling over the predecessor arrays, which are kept for :meth:`TravelMatrix.path`.
+A site within 1.5 m of a node is at the node, reached along every street into it. With
+turn restrictions on the graph the search is edge-based (:mod:`geodata._graphs`,
+:mod:`geodata._turns`), else node by node. Times and the lengths along the fastest paths
+come from one threaded :func:`scipy.sparse.csgraph.dijkstra` run over the distinct
+departure vertices (:mod:`geodata._search`); its predecessors are kept for
+:meth:`TravelMatrix.path`, which draws the same paths (legs, names, coordinates).
 """
 
 from __future__ import annotations
