@@ -33,10 +33,14 @@ PLAN_FILES = {
     "problem.json": ("problem.json", "application/json", None),
     "plan.json": ("plan.json", "application/json", None),
 }
+#: Files of a truck by the URL's ending after ``/trucks/{truck}``, and what each is for.
 TRUCK_FILES = {
-    "map": ("truck-{truck}.html", "text/html; charset=utf-8", None),
-    "sheet.csv": ("sheet-{truck}.csv", "text/csv; charset=utf-8", "sheet-{truck}-{id}.csv"),
-    "gpx": ("truck-{truck}.gpx", "application/gpx+xml", "truck-{truck}-{id}.gpx"),
+    "/map": ("truck-{truck}.html", "text/html; charset=utf-8", None,
+             "A driver's page (route, stops, directions, self-contained)"),
+    "/sheet.csv": ("sheet-{truck}.csv", "text/csv; charset=utf-8", "sheet-{truck}-{id}.csv",
+                   "A driver's route sheet (order, site, street, ETA, tonnes)"),
+    ".gpx": ("truck-{truck}.gpx", "application/gpx+xml", "truck-{truck}-{id}.gpx",
+             "A truck's street track and stops, for navigation devices (GPX)"),
 }
 
 
@@ -236,25 +240,17 @@ for _key in PLAN_FILES:
     _file_route(f"/{{plan_id}}/{_key}", _key)
 
 
-@router.get("/{plan_id}/trucks/{truck}/map", response_class=Response,
-            summary="A driver's page (route, stops, directions)")
-def truck_map(plan_id: PlanId, truck: Truck, conn: DB):
-    """The self-contained HTML page a driver opens on a phone."""
-    return _file(conn, plan_id, TRUCK_FILES["map"], truck)
+def _truck_route(ending: str) -> None:
+    def endpoint(plan_id: PlanId, truck: Truck, conn: DB) -> Response:
+        return _file(conn, plan_id, TRUCK_FILES[ending][:3], truck)
+
+    endpoint.__name__ = "truck_" + ending.strip("/.").replace(".", "_")
+    router.add_api_route(f"/{{plan_id}}/trucks/{{truck}}{ending}", endpoint, methods=["GET"],
+                         response_class=Response, summary=TRUCK_FILES[ending][3])
 
 
-@router.get("/{plan_id}/trucks/{truck}/sheet.csv", response_class=Response,
-            summary="A driver's route sheet (CSV)")
-def truck_sheet(plan_id: PlanId, truck: Truck, conn: DB):
-    """Order, site, street, ETA, tonnes, load after, notes."""
-    return _file(conn, plan_id, TRUCK_FILES["sheet.csv"], truck)
-
-
-@router.get("/{plan_id}/trucks/{truck}.gpx", response_class=Response,
-            summary="A truck's street track and stops (GPX)")
-def truck_gpx(plan_id: PlanId, truck: Truck, conn: DB):
-    """For navigation devices."""
-    return _file(conn, plan_id, TRUCK_FILES["gpx"], truck)
+for _ending in TRUCK_FILES:
+    _truck_route(_ending)
 
 
 @router.get("/{plan_id}/trucks/{truck}/qr.svg", response_class=Response,
