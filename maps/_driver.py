@@ -26,6 +26,7 @@ from maps._navigate import NavLinks, navigate_links
 from maps._offline import new_map
 from maps._page import Line, Marker, Page, arrow_key, badge_key, legend_html, line_key
 from maps._schedule import load_pieces, visit_window
+from maps._streets import tolerance_for
 from maps._style import (
     FACILITY_COLOUR,
     KIND_LABELS,
@@ -75,6 +76,9 @@ TEXTS = {
     "stops_layer": "Stops",
     "page_title": "Truck {truck} {date}",
 }
+
+#: CSS pixels across a phone's map: the first view the streets are simplified for.
+PHONE_PX = 400
 
 _DRIVER_CSS = """
 html,body{height:100%;margin:0}
@@ -165,11 +169,10 @@ def _facts(ctx: PlanContext, info: VisitInfo, where: str, piece: tuple[int, int]
 
 
 def _nav_html(links: NavLinks) -> str:
-    title = _e(TEXTS["nav_title"])
-    return (f'<div class="sn-nav"><a href="{_e(links.geo)}" title="{title}">'
-            f'{_e(TEXTS["nav_geo"])}</a><a href="{_e(links.amap)}" title="{title}">'
-            f'{_e(TEXTS["nav_amap"])}</a><a href="{_e(links.baidu)}" title="{title}">'
-            f'{_e(TEXTS["nav_baidu"])}</a></div>')
+    return (f'<div class="sn-nav" title="{_e(TEXTS["nav_title"])}">'
+            f'<a href="{_e(links.geo)}">{_e(TEXTS["nav_geo"])}</a>'
+            f'<a href="{_e(links.amap)}">{_e(TEXTS["nav_amap"])}</a>'
+            f'<a href="{_e(links.baidu)}">{_e(TEXTS["nav_baidu"])}</a></div>')
 
 
 def _visit_html(ctx: PlanContext, info: VisitInfo, colour: str, steps: list[Step] | None,
@@ -253,6 +256,17 @@ def _markers(ctx: PlanContext, page: Page, infos: list[VisitInfo], colour: str) 
                                    "<br>".join(lines), label))
 
 
+def _streets_near(ctx: PlanContext, vehicle_id: str, bounds: list[list[float]]
+                  ) -> list[np.ndarray]:
+    """The streets along the truck's route, as fine as a phone's first view shows them."""
+    parts = [np.asarray(s.coords, dtype=float) for s in ctx.segments[vehicle_id]]
+    parts += [np.array([i.lonlat]) for i in ctx.visits[vehicle_id]]
+    xy = np.concatenate(parts)
+    x, y = ctx.tiles.display(xy[:, 0], xy[:, 1])
+    return ctx.streets().near(np.column_stack([x, y]),
+                              tolerance_deg=tolerance_for(bounds, pixels=PHONE_PX))
+
+
 def render_driver(ctx: PlanContext, vehicle_id: str) -> folium.Map:
     """Build one truck's driver map (with its directions panel) from a plan context."""
     route = ctx.route(vehicle_id)
@@ -274,7 +288,7 @@ def render_driver(ctx: PlanContext, vehicle_id: str) -> folium.Map:
                                to_unload, tip))
     _markers(ctx, page, infos, colour)
     page.panel("sn-legend", _legend(colour), position="bottomright")
-    page.finish(streets=ctx.streets().around(bounds), arrow_spacing=80, fit=bounds,
+    page.finish(streets=_streets_near(ctx, vehicle_id, bounds), arrow_spacing=80, fit=bounds,
                 locate=True)
     where = {k: loc.text for k, loc in site_locations(ctx, {i.site_id for i in infos}).items()}
     pieces = load_pieces(ctx)

@@ -79,7 +79,10 @@ def plugin_assets() -> tuple[str, str]:
     mc = Path(xmc.BASE_DIR)
     js = [_no_sourcemap((mc / "leaflet.markercluster.js").read_text(encoding="utf-8"))]
     js += [(ASSETS / name).read_text(encoding="utf-8")
-           for name in ("leaflet.featuregroup.subgroup.js", "leaflet.polylineoffset.js", "sn.js")]
+           for name in ("leaflet.featuregroup.subgroup.js", "leaflet.polylineoffset.js")]
+    # the pages' own script without its comments (a phone downloads every byte)
+    own = re.sub(r"/\*.*?\*/", "", (ASSETS / "sn.js").read_text(encoding="utf-8"), flags=re.S)
+    js.append(re.sub(r"^\s*//[^\n]*$", "", own, flags=re.M))
     css = [(mc / "MarkerCluster.css").read_text(encoding="utf-8"),
            (ASSETS / "sn.css").read_text(encoding="utf-8")]
     return "\n".join(js), "\n".join(css)

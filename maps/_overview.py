@@ -20,9 +20,11 @@ import folium
 import numpy as np
 
 from maps._context import PlanContext, VisitInfo, build_context, number, text
+from maps._layout import ROUTE_TOLERANCE_DEG
 from maps._offline import new_map
 from maps._page import Line, Marker, Page, arrow_key, badge_key, legend_html, line_key
 from maps._schedule import visit_window
+from maps._streets import tolerance_for
 from maps._style import (
     KIND_LABELS,
     SITE_ICONS,
@@ -38,6 +40,8 @@ logger = logging.getLogger(__name__)
 _e = html.escape
 #: Above this many stops the lines are drawn on a canvas (an SVG of 1,000+ paths is slow).
 CANVAS_STOPS = 300
+#: CSS pixels across a desktop's map: the first view the streets are simplified for.
+DESKTOP_PX = 1200
 
 #: Every text of the overview, whole sentences or labels (``{placeholders}`` filled in).
 TEXTS = {
@@ -270,6 +274,9 @@ def render_overview(ctx: PlanContext) -> folium.Map:
     m = new_map(ctx.display_bounds(), title=f"{ctx.title} {ctx.date}", tiles=ctx.tiles,
                 canvas=n_stops > CANVAS_STOPS)
     page = Page(m, ctx, "Street network")
+    # at a city's size the lines need not be finer than half the first view's pixel
+    page.tolerance_deg = max(ROUTE_TOLERANCE_DEG,
+                             tolerance_for(ctx.display_bounds(), pixels=DESKTOP_PX) / 2)
     for route in ctx.plan.routes:
         vid, colour = route.vehicle_id, ctx.colours[route.vehicle_id]
         page.group(vid, truck_layer_name(vid, colour), colour=colour, weight=3)
@@ -293,7 +300,9 @@ def render_overview(ctx: PlanContext) -> folium.Map:
     _fixed_markers(ctx, page)
     page.panel("sn-summary", _summary_panel(ctx), position="bottomleft")
     page.panel("sn-legend", _legend(ctx), position="bottomright")
-    page.finish(streets=ctx.streets().all(), arrow_spacing=110, fit=ctx.display_bounds())
+    fit = ctx.display_bounds()
+    page.finish(streets=ctx.streets().all(tolerance_for(fit, pixels=DESKTOP_PX)),
+                arrow_spacing=110, fit=fit)
     return m
 
 

@@ -18,7 +18,7 @@ import folium
 import numpy as np
 
 from maps._context import PlanContext
-from maps._layout import encode, lane_runs, simplify
+from maps._layout import ROUTE_TOLERANCE_DEG, encode_chain, lane_runs, simplify
 from maps._offline import PageScript, add_cluster, layer_control, sub_group
 from maps._style import BASE_NETWORK_COLOUR
 
@@ -81,6 +81,8 @@ class Page:
     panels: list[dict[str, Any]] = field(default_factory=list)
     styles: dict[str, dict[str, Any]] = field(default_factory=dict)
     zoom_to: dict[str, list[list[float]]] = field(default_factory=dict)
+    #: Degrees the route lines may stray from the streets (Douglas-Peucker).
+    tolerance_deg: float = ROUTE_TOLERANCE_DEG
 
     def __post_init__(self) -> None:
         self.streets = folium.FeatureGroup(name=self.streets_name, show=True)
@@ -104,7 +106,7 @@ class Page:
                fit: list[list[float]], locate: bool = False) -> None:
         """Add the data object and the layer control to the map."""
         data = {
-            "streets": [encode(c) for c in streets],
+            "streets": encode_chain(streets),
             "streetStyle": {"color": BASE_NETWORK_COLOUR, "weight": 2, "opacity": 0.45},
             "routes": self._routes(),
             "markers": self._markers(),
@@ -146,7 +148,12 @@ class Page:
                 if tip < 0:
                     tip = tips[(ln.group, ln.tip)] = len(spec["tips"])
                     spec["tips"].append(ln.tip)
-            spec["runs"].append([encode(simplify(run.coords)), run.lane, int(ln.dashed), tip])
+            spec["runs"].append([simplify(run.coords, self.tolerance_deg), run.lane,
+                                 int(ln.dashed), tip, run.lanes])
+        for spec in specs.values():
+            for run, enc in zip(spec["runs"], encode_chain([r[0] for r in spec["runs"]]),
+                                strict=True):
+                run[0] = enc
         return list(specs.values())
 
     def _markers(self) -> list[list[Any]]:

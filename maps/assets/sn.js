@@ -20,6 +20,19 @@
     return out;
   };
 
+  /* lines chained by encode_chain: each starts from where the one before ended */
+  SN.decodeChain = function (lines) {
+    var lat = 0, lon = 0;
+    return lines.map(function (a) {
+      var out = new Array(a.length / 2);
+      for (var i = 0, k = 0; i < a.length; i += 2, k++) {
+        lat += a[i]; lon += a[i + 1];
+        out[k] = L.latLng(lat / 1e5, lon / 1e5);
+      }
+      return out;
+    });
+  };
+
   function fill(template, values) {
     return template.replace(/\{(\w+)\}/g, function (m, k) { return k in values ? values[k] : m; });
   }
@@ -109,14 +122,18 @@
   }
 
   /* ---- lines ------------------------------------------------------------------------ */
+  var MAX_BAND = 24;  // pixels: trucks sharing a street fill at most this width
   function addRoutes(layers, specs) {
     var lines = [];
     specs.forEach(function (s) {
-      var layer = layers.groups[s.g], spacing = s.weight + 1;
-      s.runs.forEach(function (r) {
-        // [encoded, lane, dashed, tooltip index]
+      var layer = layers.groups[s.g];
+      var latlngs = SN.decodeChain(s.runs.map(function (r) { return r[0]; }));
+      s.runs.forEach(function (r, i) {
+        // [encoded (chained), lane, dashed, tooltip index, lanes on this stretch]
         var colour = r[2] && s.dashColour ? s.dashColour : s.colour;
-        var line = L.polyline(SN.decode(r[0]), {
+        // side by side, one line width apart, the whole bundle at most MAX_BAND wide
+        var spacing = Math.min(s.weight + 1, MAX_BAND / (r[4] || 1));
+        var line = L.polyline(latlngs[i], {
           color: colour, weight: s.weight, opacity: 0.9, offset: (r[1] + 0.5) * spacing,
           dashArray: r[2] ? s.dash : null, lineCap: r[2] ? 'butt' : 'round',
           smoothFactor: 1.0
@@ -276,7 +293,7 @@
     var text = data.text;
     if (layers.cluster) layers.cluster.options.iconCreateFunction = SN.clusterIcon(text);
     if (data.streets && data.streets.length) {
-      L.polyline(data.streets.map(SN.decode), L.extend({interactive: false, smoothFactor: 1.5},
+      L.polyline(SN.decodeChain(data.streets), L.extend({interactive: false, smoothFactor: 1.5},
                                                        data.streetStyle)).addTo(layers.streets);
     }
     // fill the groups off the map, so the cluster group takes each one in a single batch

@@ -157,7 +157,11 @@ def page_data(html: str) -> dict:
     return json.JSONDecoder().raw_decode(html, start)[0]
 
 
-def decode(a: list[int]) -> list[tuple[float, float]]:
-    """An encoded line back to ``(lon, lat)`` pairs, as ``SN.decode`` does in the browser."""
-    pts = np.cumsum(np.array(a, dtype=float).reshape(-1, 2), axis=0) / 1e5
-    return [(float(lon), float(lat)) for lat, lon in pts]
+def decode(lines: list[list[int]]) -> list[list[tuple[float, float]]]:
+    """Chained encoded lines back to ``(lon, lat)`` pairs, as ``SN.decodeChain`` does."""
+    out, last = [], np.zeros(2)
+    for a in lines:
+        pts = last + np.cumsum(np.array(a, dtype=float).reshape(-1, 2), axis=0) / 1e5
+        last = pts[-1] if len(pts) else last
+        out.append([(round(float(lon), 6), round(float(lat), 6)) for lat, lon in pts])
+    return out

@@ -49,7 +49,9 @@ def test_dashed_brown_runs_to_the_landfill(page):
     assert route["dashColour"] == FACILITY_COLOUR
     dashed = [r for r in route["runs"] if r[2]]
     assert {route["tips"][r[3]] for r in dashed} == {"To landfill Kaatopaikka (LF): 220 m"}
-    starts = {tuple(round(c, 5) for c in decode(r[0])[0]) for r in dashed}
+    lines = decode([r[0] for r in route["runs"]])
+    starts = {tuple(round(c, 5) for c in line[0])
+              for r, line in zip(route["runs"], lines, strict=True) if r[2]}
     # two drives to unload: from DS-2 (node 13) and from DS-3 (node 31)
     assert {tuple(round(c, 5) for c in node_xy(n)) for n in (13, 31)} <= starts
 
@@ -125,8 +127,8 @@ def test_streets_only_around_the_route(plan, problem, G, snapped, matrix):
                                   matrix=matrix))
     data = page_data(html)
     west = data["fit"][0][1]
-    lons = [a[1] / 1e5 for a in data["streets"]]  # first vertex of each line
-    assert lons and min(lons) > west - 0.0065  # about 400 m of margin, no more
+    lons = [lon for line in decode(data["streets"]) for lon, _lat in line]
+    assert lons and min(lons) >= west - 0.0045  # about 200 m of margin, no more
 
 
 def test_no_cdn(page):

@@ -38,11 +38,14 @@ A, B, C, D = (0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (3.0, 0.0)
 
 def test_two_trucks_on_one_street_get_two_lanes_only_where_they_share_it():
     runs = lane_runs([("T1", np.array([A, B, C, D])), ("T2", np.array([(1.0, -1.0), B, C]))])
-    t1 = [(r.coords[0].tolist(), r.coords[-1].tolist(), r.lane) for r in runs if r.index == 0]
-    t2 = [(r.coords[0].tolist(), r.coords[-1].tolist(), r.lane) for r in runs if r.index == 1]
+    t1 = [(r.coords[0].tolist(), r.coords[-1].tolist(), r.lane, r.lanes)
+          for r in runs if r.index == 0]
+    t2 = [(r.coords[0].tolist(), r.coords[-1].tolist(), r.lane, r.lanes)
+          for r in runs if r.index == 1]
     # T1 came first: lane 0 everywhere; T2 moves over to lane 1 on B-C, the shared stretch
-    assert t1 == [([0.0, 0.0], [3.0, 0.0], 0)]
-    assert t2 == [([1.0, -1.0], [1.0, 0.0], 0), ([1.0, 0.0], [2.0, 0.0], 1)]
+    assert t1 == [([0.0, 0.0], [1.0, 0.0], 0, 1), ([1.0, 0.0], [2.0, 0.0], 0, 2),
+                  ([2.0, 0.0], [3.0, 0.0], 0, 1)]
+    assert t2 == [([1.0, -1.0], [1.0, 0.0], 0, 1), ([1.0, 0.0], [2.0, 0.0], 1, 2)]
 
 
 def test_opposite_directions_and_repeat_drives_keep_lane_zero():
@@ -56,4 +59,6 @@ def test_opposite_directions_and_repeat_drives_keep_lane_zero():
 @pytest.mark.parametrize("n_trucks", [2, 10])
 def test_lanes_count_the_trucks_sharing_a_street(n_trucks):
     lines = [(f"T{k}", np.array([A, B, C])) for k in range(n_trucks)]
-    assert sorted(r.lane for r in lane_runs(lines)) == list(range(n_trucks))
+    runs = lane_runs(lines)
+    assert sorted(r.lane for r in runs) == list(range(n_trucks))
+    assert {r.lanes for r in runs} == {n_trucks}  # the bundle's width follows from it

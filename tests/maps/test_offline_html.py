@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from branca.element import JavascriptLink
+from maps_fixtures import node_xy
 
 import maps
 import maps._context
 from maps import OfflineError, render_html
 from maps._offline import leaflet_assets, new_map, plugin_assets
-from maps._streets import street_lines
+from maps._streets import street_lines, tolerance_for
 
 
 def test_leaflet_is_inlined_with_its_images():
@@ -48,20 +49,28 @@ def test_folium_defaults_are_stripped():
 
 def test_streets_are_drawn_once_and_merged(G):
     lines = street_lines(G)
-    total_vertices = sum(len(c) for c in lines.all())
-    # 24 two-way streets of 3 vertices: drawn once each, merged where they meet
-    assert len(lines) < 24
-    assert total_vertices < G.number_of_edges() * 3 / 2
+    assert len(lines) == G.number_of_edges() // 2  # a two-way street once
+    merged = lines.all()
+    assert len(merged) < len(lines)  # joined where they meet
+    assert sum(len(c) for c in merged) < G.number_of_edges() * 3 / 2
 
 
-def test_a_driver_page_takes_only_the_streets_around_its_route(G):
+def test_a_driver_page_takes_only_the_streets_along_its_route(G):
     lines = street_lines(G)
-    west_column = [[60.170, 24.9299], [60.173, 24.9301]]  # a thin box around "Sarake 0"
-    near = lines.around(west_column, margin_m=50)
+    column = np.array([node_xy(0), node_xy(30)])  # a route up "Sarake 0", the west edge
+    near = lines.near(column, margin_m=50)
     assert near and sum(len(c) for c in near) < sum(len(c) for c in lines.all())
     xs = np.concatenate([c[:, 0] for c in near])
-    assert xs.max() < 24.930 + 0.0011  # clipped about 50 m east of the column
-    assert lines.around([[10.0, 10.0], [10.1, 10.1]]) == []  # nothing far away
+    # the streets touching the column (up to the next column, 111 m east) and no further
+    assert xs.max() <= node_xy(1)[0] + 1e-9
+    assert lines.near(np.array([[10.0, 10.0], [10.1, 10.1]])) == []  # nothing far away
+
+
+def test_simplification_follows_the_first_view():
+    city = [[49.38, 8.63], [49.44, 8.73]]  # about 7 km across
+    street = [[60.170, 24.930], [60.172, 24.934]]  # about 220 m across
+    assert tolerance_for(city, pixels=400) > 5e-5  # metres per pixel: lines can be coarse
+    assert tolerance_for(street, pixels=400) == 1e-5  # never coarser than a metre there
 
 
 def test_the_street_layer_is_built_once_per_write(plan, problem, G, snapped, matrix,

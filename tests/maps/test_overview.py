@@ -50,10 +50,11 @@ def test_routes_follow_the_streets_and_dash_to_the_landfill(data, G):
     by_truck = {r["g"]: r for r in data["routes"]}
     assert set(by_truck) == {"T1", "T2"}
     for spec in by_truck.values():
-        for enc, lane, _dashed, _tip in spec["runs"]:
+        for line, (_enc, lane, _dashed, _tip, lanes) in zip(
+                decode([r[0] for r in spec["runs"]]), spec["runs"], strict=True):
             # simplified lines keep street vertices only (grid nodes, edge midpoints)
-            assert {(round(x, 5), round(y, 5)) for x, y in decode(enc)} <= vertices
-            assert lane >= 0
+            assert {(round(x, 5), round(y, 5)) for x, y in line} <= vertices
+            assert 0 <= lane < lanes
     t1_dashed = [r for r in by_truck["T1"]["runs"] if r[2]]
     assert t1_dashed  # T1 drives to the landfill twice: dashed
     assert "Truck T1, trip 1: " in " ".join(by_truck["T1"]["tips"])
