@@ -414,6 +414,10 @@ class Scenario:
     truck
         The ``geodata.TruckProfile`` deciding which streets the trucks may drive
         (``[truck]``); ``None``: the default profile (a 26 t rear-loader).
+    map_tiles
+        The pages' background tiles (``[map]``), a ``maps.TileSource``: OpenStreetMap,
+        Tianditu (a key in an environment variable), Amap or any XYZ template, in
+        WGS-84 or GCJ-02; ``None``: OpenStreetMap.
     sites_crs, sites_encoding, sites_layer
         How to read the site files (``[sites] crs``, ``encoding``, ``layer``): the CRS of
         coordinates that carry none (an EPSG code, ``"GCJ-02"`` for Amap/Tencent or
@@ -445,6 +449,7 @@ class Scenario:
     facility_streams: dict = field(default_factory=dict)
     timezone: str = DEFAULT_TIMEZONE
     truck: Any = None
+    map_tiles: Any = None
     sites_crs: str | None = None
     sites_encoding: str | None = None
     sites_layer: str | None = None
@@ -477,6 +482,8 @@ class Scenario:
         _timezone_problem(self.timezone, problems)
         if self.truck is not None and type(self.truck).__name__ != "TruckProfile":
             problems.append(f"truck: got {self.truck!r}; give a geodata.TruckProfile or None")
+        if self.map_tiles is not None and type(self.map_tiles).__name__ != "TileSource":
+            problems.append(f"map: got {self.map_tiles!r}; give a maps.TileSource or None")
         _sites_problems(self.sites_crs, self.sites_encoding, problems)
         if problems:
             raise ScenarioError(self.source, problems)
@@ -609,6 +616,7 @@ _SCHEMAS: dict[str, dict[str, str]] = {
     "solver": {"engine": "str", "time_limit_s": "num", "seed": "int",
                "max_iterations": "budget"},
     "output": {"folder": "str"},
+    "map": {"tiles": "str", "attribution": "str", "crs": "str", "key_env": "str"},
     "truck": {"height_m": "num", "width_m": "num", "weight_t": "num", "top_speed_kph": "num",
               "allowed_highways": "strs", "fallback_speeds_kph": "speeds",
               "default_speed_kph": "num", "exclude_parking_aisles": "bool"},
@@ -617,7 +625,7 @@ _REQUIRED = {"depots": ("id", "lon", "lat"), "facilities": ("id", "lon", "lat"),
              "fleet": ("name", "count", "capacity_t")}
 _TOP = {"name": "str", "date": "date", "closed_facilities": "strs", "timezone": "str",
         "facility_streams": "table",
-        **dict.fromkeys(("network", "sites", "solver", "output", "truck"), "table"),
+        **dict.fromkeys(("network", "sites", "solver", "output", "truck", "map"), "table"),
         **dict.fromkeys(("depots", "facilities", "fleet"), "tables")}
 
 
@@ -698,6 +706,8 @@ class _Reader:
                 kwargs["timezone"] = data["timezone"]
         if isinstance(data.get("truck"), dict):
             kwargs["truck"] = self.truck(self.table("truck", data["truck"], "truck"))
+        if isinstance(data.get("map"), dict):
+            kwargs["map_tiles"] = self.map_tiles(self.table("map", data["map"], "map"))
         if isinstance(data.get("facility_streams"), dict):
             streams = {}
             for fid, value in data["facility_streams"].items():
@@ -762,6 +772,18 @@ class _Reader:
         except geodata.GeodataError as exc:
             self.problems.append(f"truck.{str(exc).removeprefix('TruckProfile.')}")
         return None
+
+    def map_tiles(self, kwargs: dict[str, Any]) -> Any:
+        import maps
+
+        try:
+            tiles = maps.tile_source(kwargs.get("tiles"), attribution=kwargs.get("attribution"),
+                                     crs=kwargs.get("crs"), key_env=kwargs.get("key_env"))
+            tiles.urls()  # a key named by key_env must be set now, not when the maps are written
+        except maps.MapsError as exc:
+            self.problems.append(f"map: {str(exc).removeprefix('map tiles: ')}")
+            return None
+        return tiles
 
     def date(self, value: Any) -> dt.date | None:
         if isinstance(value, dt.datetime):

@@ -106,3 +106,30 @@ def test_tile_url_and_attribution_reach_the_page(heihe_day, monkeypatch):
     assert "tianditu.gov.cn/vec_w/wmts" in html and "tk=k-42" in html
     assert "tianditu.gov.cn/cva_w/wmts" in html  # the street names above
     assert json.dumps("天地图 Tianditu")[1:-1] in html  # its name in the layer list
+
+
+def scenario_with(map_table: dict):
+    import planner
+
+    base = {"fleet": [{"name": "t", "count": 1, "capacity_t": 10.0}], "map": map_table}
+    return planner.Scenario.from_dict(base, source="city.toml")
+
+
+def test_the_scenario_map_table(monkeypatch):
+    import planner
+
+    assert scenario_with({}).map_tiles == tile_source()
+    monkeypatch.setenv("CITY_TILES_KEY", "k")
+    tiles = scenario_with({"tiles": "https://t.example.cn/{z}/{x}/{y}.png?key={key}",
+                           "attribution": "Example", "crs": "GCJ-02",
+                           "key_env": "CITY_TILES_KEY"}).map_tiles
+    assert tiles.shifted and tiles.urls()[0].endswith("key=k")
+    monkeypatch.delenv("CITY_TILES_KEY")
+    with pytest.raises(planner.ScenarioError, match="city.toml.*environment variable "
+                       "CITY_TILES_KEY"):
+        scenario_with({"tiles": "https://t.example.cn/{z}/{x}/{y}.png?key={key}",
+                       "attribution": "Example", "key_env": "CITY_TILES_KEY"})
+    with pytest.raises(planner.ScenarioError, match="map: crs must be one of"):
+        scenario_with({"tiles": "osm", "crs": "WGS84"})
+    with pytest.raises(planner.ScenarioError, match="map: unknown key 'key'"):
+        scenario_with({"tiles": "tianditu", "key": "abc"})  # never the key itself in a file
