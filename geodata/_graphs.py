@@ -145,6 +145,12 @@ def build_search_graph(
                 arrs.append(Option(iv, (1 - f) * t2, (1 - f) * l2, (v, u, twin, 0.0, 1 - f)))
         g.departures.append(deps)
         g.arrivals.append(arrs)
+    if edge_based:  # leaving a node for a site at the same node: no driving at all
+        both = [(v, extra[("sink", x)]) for (kind, x), v in extra.items()
+                if kind == "free" and ("sink", x) in extra]  # fmt: skip
+        if both:
+            pair = np.array(both, dtype=np.int64)
+            arcs.append((pair[:, 0], pair[:, 1], np.zeros(len(both)), np.zeros(len(both))))
     g.n_vertices = M + len(extra) if edge_based else N
     g.tails, g.heads, g.t, g.length = (np.concatenate([a[c] for a in arcs]) for c in range(4))
     g.tails = g.tails.astype(np.int64)

@@ -157,3 +157,17 @@ def test_profile_uturn_rule_reaches_the_graph(tmp_path):
     G = geodata.load_network("sample", profile=slow, cache_dir=tmp_path)
     assert G.graph["uturn_penalty_s"] == 30.0
     assert all(isinstance(r, TurnRestriction) for r in G.graph["turn_restrictions"])
+
+
+@pytest.mark.parametrize("turns", [True, False])
+def test_two_sites_at_one_junction_are_zero_apart(make_graph, make_snapped, turns):
+    G = t_junction(make_graph, spur=True)  # restricted at node 2 only (edge-based search)
+    G.graph["turn_restrictions"] = (
+        TurnRestriction(3, "no", "no_straight_on", (102,), (105,), 2),)
+    # both within a metre of node 1, on different streets: one place
+    snapped = make_snapped(G, [("A", 0, 1, 0, 0.995), ("B", 1, 3, 0, 0.005),
+                               ("C", 1, 2, 0, 0.5)])
+    tm = geodata.travel_matrix(G, snapped, turn_restrictions=turns)
+    assert tm.duration_s[0, 1] == tm.duration_s[1, 0] == 0.0
+    assert tm.duration_s[0, 2] == pytest.approx(5.0, abs=1e-3)  # from the junction onward
+    assert tm.path("A", "C").nodes == (1,)
