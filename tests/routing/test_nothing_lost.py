@@ -37,12 +37,12 @@ from routing import (
 )
 
 EPS = 1e-6
-SOLVE = dict(time_limit=3, max_iterations=40, seed=0)
+#: The search stops by iterations, well inside the time limit, so every run is the same.
+SOLVE = dict(time_limit=10, max_iterations=40, seed=0)
 #: Codes that say a stop cannot be served even on a trip of its own.
 IMPOSSIBLE = {"no_path", "stream", "capacity", "window", "shift", "closed"}
 #: Codes that say the fleet's limits (or the search) left it, though it could be served.
 LIMITED = {"hours", "daily_total", "stops", "search"}
-PENDING = pytest.mark.xfail(strict=True, reason="engines: streams/limits pending")
 
 
 # -- the judge: independent of routing's own screening ------------------------------------------
@@ -56,6 +56,11 @@ def _chains(problem: Problem, v: Vehicle, stop: Stop) -> list[Facility | None]:
         return [None] if math.isfinite(d[stop.location, end]) else []
     return [f for f in problem.allowed_facilities(v)
             if math.isfinite(d[stop.location, f.location]) and math.isfinite(d[f.location, end])]
+
+
+def _open(f: Facility, v: Vehicle) -> bool:
+    """Whether ``f`` is open at some time of ``v``'s shift."""
+    return f.window is None or (f.window[1] >= v.shift[0] and f.window[0] <= v.shift[1])
 
 
 def alone(problem: Problem, v: Vehicle, stop: Stop) -> bool:
@@ -110,7 +115,8 @@ def reason_is_true(problem: Problem, plan, u) -> str | None:
     if u.code == "no_path" and any(chains.values()):
         return f"{u.stop_id}: 'no_path' but a street path exists ({u.reason!r})"
     if u.code == "stream" and any(v.serves(stop.stream) and any(
-            f is None or f.accepts(stop.stream) for f in chains[v.id]) for v in trucks):
+            f is None or (f.accepts(stop.stream) and _open(f, v)) for f in chains[v.id])
+            for v in trucks):
         return f"{u.stop_id}: 'stream' but a truck collects {stop.stream!r} and can unload it"
     if u.code == "capacity" and any(
             v.serves(stop.stream) and chains[v.id]
@@ -158,11 +164,13 @@ def assert_reasons_true(problem: Problem, plan) -> None:
 
 # -- random days ------------------------------------------------------------------------------
 @st.composite
-def days(draw, *, streams: bool = False, limits: bool = False) -> Problem:
-    """A small random day; the hard parts switched on by the flags or drawn at random."""
+def days(draw, *, hard: bool = False, streams: bool = False, limits: bool = False) -> Problem:
+    """A small random day: islands, windows, split loads, lunches; the flags add a facility
+    closed during the shifts and a second depot whose trucks may not reach any facility
+    (``hard``), several waste streams (``streams``), daily tonnage and stop limits."""
     n_stops = draw(st.integers(1, 6))
     n_fac = draw(st.integers(1, 2))
-    two_depots = draw(st.booleans())
+    two_depots = hard and draw(st.booleans())
     n = 1 + int(two_depots) + n_stops + n_fac
     xy = np.array(draw(st.lists(st.tuples(st.integers(0, 15000), st.integers(0, 15000)),
                                 min_size=n, max_size=n)), dtype=float)
@@ -188,19 +196,21 @@ def days(draw, *, streams: bool = False, limits: bool = False) -> Problem:
                           priority=draw(st.integers(1, 5)), stream=draw(st.sampled_from(kinds))))
     facilities = []
     for k in range(n_fac):
-        closed = draw(st.integers(0, 3)) == 0  # open 17:00-23:00 only: closed for the shifts
+        closed = hard and draw(st.integers(0, 2)) == 0  # open 17:00-23:00: shut for the shifts
         window = (17 * H, 23 * H) if closed else None
         accepts = tuple(draw(st.sets(st.sampled_from(kinds)))) if streams else ()
         facilities.append(Facility(f"L{k}", first_fac + k, unload_s=600, window=window,
                                    streams=accepts))
     depots = [Depot("D", 0)] + ([Depot("D2", 1)] if two_depots else [])
     vehicles = []
-    for k in range(draw(st.integers(1, 3))):
+    for k in range(draw(st.integers(len(depots), 3))):  # every depot has a truck
+        end = draw(st.integers(9, 16))
         vehicles.append(Vehicle(
-            f"T{k}", draw(st.sampled_from([d.id for d in depots])),
+            f"T{k}", depots[k].id if k < len(depots) else draw(st.sampled_from(["D", "D2"][
+                :len(depots)])),
             capacity_t=draw(st.sampled_from([4.0, 8.0, 10.0])),
-            shift=(6 * H, draw(st.integers(9, 16)) * H),
-            break_=Break(11 * H, 12 * H, 1800) if draw(st.integers(0, 3)) == 0 else None,
+            shift=(6 * H, end * H),  # a lunch only in shifts that reach it
+            break_=Break(11 * H, 12 * H, 1800) if end >= 13 and draw(st.booleans()) else None,
             streams=tuple(draw(st.sets(st.sampled_from(kinds), min_size=1))) if streams else (),
             max_daily_t=draw(st.sampled_from([None, 6.0, 15.0])) if limits else None,
             max_stops=draw(st.sampled_from([None, 1, 3])) if limits else None,
@@ -210,53 +220,63 @@ def days(draw, *, streams: bool = False, limits: bool = False) -> Problem:
                    vehicles=tuple(vehicles))
 
 
-def fixed(examples: int, *, shrink: bool = True):
-    """Hypothesis settings with a fixed example set (CI-deterministic), lean for CI."""
-    phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if shrink else [])
+def fixed(examples: int):
+    """Hypothesis settings with a fixed example set (CI-deterministic) and no shrinking.
+
+    Shrinking would only run on a failure; the xfail-marked cases fail on purpose, and
+    shrinking them would cost minutes. Run a failing case locally with more examples.
+    """
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
-                    phases=phases, report_multiple_bugs=False,
+                    phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-# The issue's 60 random scenarios, now spread over every engine.
-EXAMPLES = {"ortools": 25, "pyvrp": 25, "auto": 10}
+def engines(**pending: str) -> list:
+    """Every engine, those named marked strict-xfail with the reason given."""
+    return [pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=pending[e]))
+            if e in pending else e for e in ENGINES]
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("engine", ENGINES)
-def test_random_days_lose_nothing(engine):
-    @fixed(EXAMPLES[engine])
-    @given(problem=days())
-    def check(problem):
-        assert_nothing_lost(problem, solve(problem, engine=engine, **SOLVE))
+#: Examples per engine: the issue's 60 random days spread over the engines, fewer for auto,
+#: which starts both engines in processes of their own (about 3 s a day here).
+EXAMPLES = {"ortools": 20, "pyvrp": 20, "auto": 4}
+POINT_3 = ("engines: issue 11 point 3 pending (no truck can unload within its shift: "
+           "reported 'no street path')")
+HARD = {"ortools": POINT_3 + "; a second depot breaks OR-Tools routes ('unknown stop or "
+                             "facility id D2')",
+        "pyvrp": "engines: PyVRP raises 'cannot convert float NaN to integer' on some days with "
+                 "a second depot whose trucks cannot reach a facility",
+        "auto": POINT_3}
 
-    check()
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("engine", ENGINES)
-def test_random_days_give_true_reasons(engine):
-    @fixed(EXAMPLES[engine] // 2, shrink=False)
-    @given(problem=days())
+def run_days(strategy, engine: str, examples: int, *, reasons: bool) -> None:
+    @fixed(examples)
+    @given(problem=strategy)
     def check(problem):
         plan = solve(problem, engine=engine, **SOLVE)
         assert_nothing_lost(problem, plan)
-        assert_reasons_true(problem, plan)
+        if reasons:
+            assert_reasons_true(problem, plan)
 
     check()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", ENGINES)
+def test_random_days_lose_nothing_and_give_true_reasons(engine):
+    run_days(days(), engine, EXAMPLES[engine], reasons=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("engine", engines(**HARD))
+def test_random_days_with_a_closed_facility_and_unreachable_trucks(engine):
+    run_days(days(hard=True), engine, EXAMPLES[engine] // 2, reasons=True)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINES)
 def test_random_days_with_streams_and_daily_limits(engine):
-    @fixed(EXAMPLES[engine] // 2, shrink=False)
-    @given(problem=days(streams=True, limits=True))
-    def check(problem):
-        plan = solve(problem, engine=engine, **SOLVE)
-        assert_nothing_lost(problem, plan)
-        assert_reasons_true(problem, plan)
-
-    check()
+    run_days(days(streams=True, limits=True), engine, EXAMPLES[engine] // 2, reasons=True)
 
 
 # -- cases built to bind: the reason names the limit that binds ----------------------------
@@ -326,8 +346,23 @@ BINDING = {
 }
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-@pytest.mark.parametrize("case", sorted(BINDING))
+AUTO_CASES = ("facility-closed-for-the-shifts", "daily-tonnage-limit", "island")
+
+
+def binding_cases() -> list:
+    """(case, engine) pairs: every case on OR-Tools and PyVRP, a few on auto (slow to start)."""
+    out = []
+    for case in sorted(BINDING):
+        for engine in ENGINES:
+            if engine == "auto" and case not in AUTO_CASES:
+                continue
+            marks = ([pytest.mark.xfail(strict=True, reason=POINT_3)]
+                     if case == "facility-closed-for-the-shifts" and engine != "pyvrp" else [])
+            out.append(pytest.param(case, engine, marks=marks, id=f"{case}-{engine}"))
+    return out
+
+
+@pytest.mark.parametrize(("case", "engine"), binding_cases())
 def test_the_reason_names_the_limit_that_binds(case, engine):
     make, expected = BINDING[case]
     problem = make()
@@ -338,3 +373,35 @@ def test_the_reason_names_the_limit_that_binds(case, engine):
     for site, codes in expected.items():
         assert got[site] in codes, (site, got[site], plan.unassigned)
     assert_reasons_true(problem, plan)
+
+
+# -- found by the properties above: minimal days every engine must take ---------------------
+@pytest.mark.parametrize("engine", engines(ortools="engines: a depot without trucks breaks "
+                                            "OR-Tools routes ('unknown stop or facility id')"))
+def test_a_depot_without_trucks(engine):
+    # a second depot that no truck starts from (a city's other yard): nothing changes
+    x = np.array([0.0, 500.0, 1000.0, 2000.0])
+    dist = np.abs(x[:, None] - x[None, :])
+    problem = Problem(duration_s=dist / 10, distance_m=dist, stops=(Stop("S0", 2, 1.0),),
+                      facilities=(Facility("L0", 3),), depots=(Depot("D", 0), Depot("D2", 1)),
+                      vehicles=(Vehicle("T0", "D", capacity_t=4.0),))
+    plan = solve(problem, engine=engine, **SOLVE)
+    assert_nothing_lost(problem, plan)
+    assert not plan.unassigned
+
+
+@pytest.mark.parametrize("engine", engines(
+    ortools="engines: a facility closed for the shifts beside an open one makes OR-Tools "
+            "report served-able stops 'no street path'",
+    pyvrp="engines: a facility closed for the shifts makes PyVRP raise 'Vehicle and its end "
+          "depot have no overlapping time windows'",
+    auto="engines: a facility closed for the shifts beside an open one (OR-Tools and PyVRP)"))
+def test_a_facility_closed_for_the_shifts_beside_an_open_one(engine):
+    # the landfill opens 17:00-23:00, the transfer station all day: trucks use the latter
+    problem = line([0, 1000, 2000, 3000], stops=[Stop("S0", 1, 1.0)],
+                   facilities=[Facility("LATE", 2, window=(17 * H, 23 * H)),
+                               Facility("OPEN", 3)],
+                   vehicles=[truck()])
+    plan = solve(problem, engine=engine, **SOLVE)
+    assert_nothing_lost(problem, plan)
+    assert not plan.unassigned
