@@ -224,6 +224,12 @@ def test_own_pbf_file_and_csv_sites(tmp_path, capsys, monkeypatch):
     pages = {p.name for p in (tmp_path / "mine").glob("truck-*.html")}
     assert pages == {f"truck-{truck['truck']}.html" for truck in summary["trucks"]}
     assert "Unassigned: none" in out, out
+    # many ways of this extract have no name: every row still says where it is, once
+    import csv
+
+    with open(tmp_path / "mine" / "dispatch.csv", newline="", encoding="utf-8-sig") as fh:
+        rows = list(csv.DictReader(fh))
+    assert all(r["location"] and "; " not in r["location"] for r in rows), rows
 
 
 # -- what the command says (issue: honest messages) -----------------------------------------
