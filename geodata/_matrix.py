@@ -216,7 +216,7 @@ def travel_matrix(
     -------
     TravelMatrix
         Matrices in the order of ``snapped`` rows, with paths on demand. Times and
-        lengths are exact to within 8 µs and 3 cm per street segment (see
+        lengths are exact to within 31 µs and 8 mm per street segment (see
         :mod:`geodata._search`).
 
     Raises

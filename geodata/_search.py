@@ -1,12 +1,14 @@
 """Many-source shortest paths with times and lengths in one scipy Dijkstra run.
 
 Each arc weight packs the time and the length into one integer-valued float64: the time in
-units of ``2**-16`` s above :data:`LEN_BITS` bits of length in units of ``2**-4`` m. Sums of
-such integers below ``2**53`` are exact in float64, so Dijkstra minimises the time (ties
-broken by the shorter length), and the time and the length of every shortest path are read
-back exactly from one distance: to within 8 µs and 3 cm per street segment of rounding
-each weight. The search runs in chunks of sources on a thread pool (scipy releases the GIL),
-keeping the predecessors for the street paths.
+units of ``2**-14`` s above :data:`LEN_BITS` bits of length in units of ``2**-6`` m (paths
+up to 4.5 h and 524 km, so any path of a truck below 115 km/h fits; longer ones are
+detected and packed coarser). Sums of such integers
+below ``2**53`` are exact in float64, so Dijkstra minimises the time (ties broken by the
+shorter length), and the time and the length of every shortest path are read back exactly
+from one distance: to within 31 µs and 8 mm per street segment of rounding each weight.
+The search runs in chunks of sources on a thread pool (scipy releases the GIL), keeping
+the predecessors for the street paths.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ __all__ = ["Packing", "csr_from_arcs", "packed_search"]
 
 logger = logging.getLogger(__name__)
 
-LEN_BITS = 23
+LEN_BITS = 25
 _CHUNK = 64  # sources per Dijkstra call
 
 
@@ -32,8 +34,8 @@ class Packing:
 
     def __init__(self, shift: int = 0) -> None:
         self.shift = shift
-        self.t_unit = 2.0 ** (-16 + shift)
-        self.l_unit = 2.0 ** (-4 + shift)
+        self.t_unit = 2.0 ** (-14 + shift)
+        self.l_unit = 2.0 ** (-6 + shift)
         self.max_t = 2.0 ** (53 - LEN_BITS) * self.t_unit  # s
         self.max_l = 2.0**LEN_BITS * self.l_unit  # m
 

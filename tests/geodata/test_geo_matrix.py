@@ -117,8 +117,8 @@ def test_paths_match_matrix(sample_graph, sample_snapped):
         i, j = tm.index(a), tm.index(b)
         assert path.coords[0] == pytest.approx((snap.loc[a, "snap_x"], snap.loc[a, "snap_y"]))
         assert path.coords[-1] == pytest.approx((snap.loc[b, "snap_x"], snap.loc[b, "snap_y"]))
-        # the matrix rounds each segment to 3 cm and 8 µs (geodata._search)
-        assert sum(leg.length_m for leg in path.legs) == pytest.approx(tm.distance_m[i, j], abs=0.5)
+        # the matrix rounds each segment to 8 mm and 31 µs (geodata._search)
+        assert sum(leg.length_m for leg in path.legs) == pytest.approx(tm.distance_m[i, j], abs=0.2)
         assert path.duration_s == pytest.approx(tm.duration_s[i, j], abs=1e-3)
         assert all(leg.coords for leg in path.legs)
 
