@@ -3,11 +3,21 @@
 Usage: ``python benchmarks/matrix.py [--repeats N] [--full] [--sample-sources N]``. Prints
 one table with the median time of each method over the repeats (default 3), the speed-up
 ratio and the largest absolute difference between the two results (durations in s and
-distances in m). The baseline runs ``nx.single_source_dijkstra`` (times and paths) from
-each departure node of each site and sums edge lengths along the paths. On the 800-site
-grid row it runs from a random sample of sources (``--sample-sources``, default 50) and
-its time is scaled by ``sites / sources`` (labelled in the table; values are compared on
-the sampled rows); ``--full`` runs every source there too (~15 min per repeat).
+distances in m). Turn restrictions are left out here (networkx knows none); sites at a
+junction are at its node in both. The baseline runs ``nx.single_source_dijkstra`` (times
+and paths) from each departure node of each site and sums edge lengths along the paths.
+On the 800-site grid row it runs from a random sample of sources (``--sample-sources``,
+default 50) and its time is scaled by ``sites / sources`` (labelled in the table; values
+are compared on the sampled rows); ``--full`` runs every source there too (~15 min per
+repeat).
+
+``--ch [NETWORK.osm.pbf]`` instead compares search engines on a real network (default
+``../shared/cities/heidelberg.osm.pbf``) for ``--ch-sizes`` random sources x targets, on
+the node graph and on the edge-based graph of turns: scipy's csgraph Dijkstra (times only,
+one thread), ours (``geodata._search.packed_search``: times, lengths and predecessors,
+threaded) and the customizable contraction hierarchies of ``pyroutingkit`` and
+``routingkit-cch`` (integer weights in ms; times only: build, customise, many-to-many),
+with the largest difference in s from scipy's times.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 import geodata
+from geodata._graphs import JUNCTION_M
 from geodata._snap import reverse_key
 
 SEED = 7
@@ -76,6 +87,12 @@ def _site_options(G: nx.MultiDiGraph, rows: list[Any]) -> tuple[list[Any], list[
     for r in rows:
         u, v, k, f = r.u, r.v, r.key, r.edge_offset
         e = G.edges[u, v, k]
+        at = u if f * e["length"] <= JUNCTION_M else v if (1 - f) * e["length"] <= JUNCTION_M \
+            else None  # a site at a junction leaves and is reached along every street
+        if at is not None:
+            deps.append([(at, 0.0, 0.0)])
+            arrs.append(([(at, 0.0, 0.0)], reverse_key(G, u, v, k)))
+            continue
         dep = [(v, (1 - f) * e["travel_time"], (1 - f) * e["length"])]
         arr = [(u, f * e["travel_time"], f * e["length"])]
         twin = reverse_key(G, u, v, k)
@@ -142,6 +159,115 @@ def networkx_matrix(
     return dur, dist
 
 
+def _search_graphs(G: nx.MultiDiGraph) -> dict[str, tuple]:
+    """(tails, heads, time s, length m, vertices, x, y) of the node and edge-based graphs."""
+    from geodata._graphs import build_search_graph
+    from geodata._matrix import _edge_arrays
+    from geodata._turns import banned_turns
+
+    nodes = list(G.nodes)
+    index = {n: i for i, n in enumerate(nodes)}
+    ua, va, wa, la, keys = _edge_arrays(G, "travel_time", index)
+    xs = np.array([G.nodes[n]["x"] for n in nodes])
+    ys = np.array([G.nodes[n]["y"] for n in nodes])
+    out = {}
+    epos = {(nodes[u], nodes[v], k): e
+            for e, (u, v, k) in enumerate(zip(ua.tolist(), va.tolist(), keys, strict=True))}
+    for name, banned in (("node", set()), ("edge", banned_turns(G, epos) or {(-1, -1)})):
+        g = build_search_graph(nodes, ua, va, wa, la, keys, [], banned=banned, via_nodes=set(),
+                               uturn_penalty_s=G.graph.get("uturn_penalty_s"))  # fmt: skip
+        if name == "node":
+            vx, vy = xs, ys
+        else:  # a segment's vertex at its middle
+            vx, vy = (xs[ua] + xs[va]) / 2, (ys[ua] + ys[va]) / 2
+        out[name] = (g.tails, g.heads, g.t, g.length, g.n_vertices, vx, vy)
+    return out
+
+
+def _engines(ti, tj, t, length, n, vx, vy, pick) -> dict[str, tuple]:
+    """(build, query) callables per engine, each query giving times (s) pick x pick."""
+    from scipy.sparse.csgraph import dijkstra
+
+    from geodata._search import Packing, csr_from_arcs, packed_search
+
+    csr = csr_from_arcs(ti, tj, t, n)
+    wi = np.minimum(np.rint(t * 1000), 2**31).astype(np.uint32)  # ms
+    out = {
+        "scipy": (lambda: None, lambda _: dijkstra(csr, directed=True, indices=pick)[:, pick]),
+        "ours (+m, paths)": (lambda: None, lambda _: Packing().unpack(packed_search(
+            ti, tj, t, length, n, pick, pick, max_speed_ms=40.0)[0])[0]),
+    }  # fmt: skip
+    try:
+        import pyroutingkit
+
+        def prk_build():
+            c = pyroutingkit.CCH()
+            c.build_topology(ti.astype(np.uint32), tj.astype(np.uint32),
+                             vy.astype(np.float32), vx.astype(np.float32), node_count=n)
+            c.customize_weights(wi)
+            return c
+
+        def prk_query(c):
+            p32 = pick.astype(np.uint32)
+            m = np.asarray(c.distances_many_to_many(p32, p32), dtype=float)
+            m[m >= pyroutingkit.INF_WEIGHT] = np.inf
+            return m / 1000
+
+        out["pyroutingkit"] = (prk_build, prk_query)
+    except ImportError:
+        print("  (pyroutingkit not installed: pip install pyroutingkit)")
+    try:
+        import routingkit_cch as rk
+
+        def rk_build():
+            order = rk.compute_order_inertial(n, ti.tolist(), tj.tolist(), vy.tolist(),
+                                              vx.tolist())  # fmt: skip
+            return rk.CCHMetric(rk.CCH(order, ti.tolist(), tj.tolist(), False), wi.tolist())
+
+        def rk_query(metric):
+            otm = rk.CCHOneToMany(metric, pick.tolist())
+            rows = [otm.distances_from(int(s)) for s in pick]
+            return np.array([[np.inf if d is None else d / 1000 for d in r] for r in rows])
+
+        out["routingkit-cch"] = (rk_build, rk_query)
+    except ImportError:
+        print("  (routingkit-cch not installed: pip install routingkit-cch)")
+    return out
+
+
+def ch_comparison(network: Path, sizes: list[int], repeats: int) -> None:
+    """Time scipy, ours and two CCH libraries for many-to-many times on ``network``."""
+    G = geodata.load_network(network)
+    print(f"search engines on {network.name}, median of {repeats} run(s); "
+          "max |dt| against scipy")
+    header = (f"{'graph':>5} {'vertices':>8} {'sources':>8} {'engine':>17} {'build s':>8} "
+              f"{'query s':>8} {'max |dt| s':>10}  gives")  # fmt: skip
+    print(header)
+    print("-" * len(header))
+    rng = np.random.default_rng(SEED)
+    for gname, (ti, tj, t, length, n, vx, vy) in _search_graphs(G).items():
+        for size in sizes:
+            pick = np.sort(rng.choice(n, size=min(size, n), replace=False))
+            ref = None
+            for name, (build, query) in _engines(ti, tj, t, length, n, vx, vy, pick).items():
+                times = []
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    state = build()
+                    t1 = time.perf_counter()
+                    got = query(state)
+                    times.append((t1 - t0, time.perf_counter() - t1))
+                ref = got if ref is None else ref
+                fin = np.isfinite(ref)
+                same = bool((np.isfinite(got) == fin).all())
+                dt = float(np.abs(got[fin] - ref[fin]).max(initial=0)) if same else np.inf
+                gives = "times, lengths, paths" if name.startswith("ours") else "times"
+                print(f"{gname:>5} {n:>8} {len(pick):>8} {name:>17} "
+                      f"{statistics.median(x[0] for x in times):>8.3f} "
+                      f"{statistics.median(x[1] for x in times):>8.3f} {dt:>10.1e}  {gives}",
+                      flush=True)  # fmt: skip
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3, help="runs per row; medians (default 3)")
@@ -157,12 +283,19 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         metavar="N",
         help="sources the baseline runs on the sampled rows (default 50)",
     )
+    ap.add_argument("--ch", nargs="?", const=Path(__file__).resolve().parents[2] / "shared"
+                    / "cities" / "heidelberg.osm.pbf", type=Path, metavar="NETWORK",
+                    help="compare scipy, ours and CCH libraries on a real network")
+    ap.add_argument("--ch-sizes", default="1000,3000", help="sources x targets for --ch")
     return ap.parse_args(argv)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parse(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(level=logging.WARNING)
+    if args.ch is not None:
+        ch_comparison(args.ch, [int(x) for x in args.ch_sizes.split(",")], args.repeats)
+        return 0
     graphs = {"sample": geodata.load_network("sample"), "grid150": grid_graph()}
     rng = np.random.default_rng(SEED)
     header = f"{'sites':>6} {'graph':>8} {'nodes':>6} {'networkx s':>11} {'ours s':>8} " \
@@ -183,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
                 t0 = time.perf_counter()
                 ref_dur, ref_dist = networkx_matrix(G, snapped, sources)
                 t1 = time.perf_counter()
-                tm = geodata.travel_matrix(G, snapped)
+                tm = geodata.travel_matrix(G, snapped, turn_restrictions=False)
                 t2 = time.perf_counter()
                 t_nx.append((t1 - t0) * (n / len(sources) if sources else 1.0))
                 t_ours.append(t2 - t1)
