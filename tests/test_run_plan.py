@@ -85,11 +85,13 @@ def _readme_lines_missing(printed: str) -> list[str]:
     """README sample-output lines the command no longer prints, numbers masked.
 
     Lines that vary from run to run (progress, a truck's row, a departure note, the idle
-    trucks) are left out; every other line must still be printed as the README shows it.
+    trucks, the search verdicts) are left out; every other line must still be printed as
+    the README shows it.
     """
     readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     block = readme.split("## What `python run_plan.py` does", 1)[1].split("```", 2)[1]
-    varying = re.compile(r"^\s+[\d.]+ s  objective|^T\d+ |^T\d+: |truck\(s\) stay at the depot")
+    varying = re.compile(r"^\s+[\d.]+ s  .*objective|^T\d+ |^T\d+: |truck\(s\) stay at the depot"
+                         r"|^Search \(|^auto: |^Fleet")
     shown = {_shape(line) for line in printed.splitlines()}
     return [line for line in block.strip().splitlines()
             if not varying.search(line) and _shape(line) not in shown]
