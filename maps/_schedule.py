@@ -11,6 +11,7 @@ on a 06:00 shift reads as a decision, not an accident.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -38,11 +39,26 @@ DEPARTURE_TEXTS = {
 }
 
 
+_STOPS: dict[int, tuple[weakref.ref, dict[str, Any]]] = {}
+
+
 def _stops(problem: Any) -> dict[str, Any]:
+    """Stops by id and by site id (split loads share their site's), built once per problem."""
+    if problem is None:
+        return {}
+    entry = _STOPS.get(id(problem))
+    if entry is not None and entry[0]() is problem:
+        return entry[1]
     out: dict[str, Any] = {}
     for stop in getattr(problem, "stops", ()) or ():
         out.setdefault(stop.site_id, stop)
         out[stop.id] = stop
+    try:
+        for key in [k for k, (ref, _) in _STOPS.items() if ref() is None]:
+            del _STOPS[key]
+        _STOPS[id(problem)] = (weakref.ref(problem), out)
+    except TypeError:  # an object without weak references: no cache
+        pass
     return out
 
 

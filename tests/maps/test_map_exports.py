@@ -292,3 +292,22 @@ def test_dispatch_rows_give_unassigned_work_its_reason_code(day):
                                                       "DS-OFF": "off_network",
                                                       "DS-LOST": ""}
     assert all(r["code"] == "" for r in maps.route_sheet_rows(day, "T1"))
+
+
+def test_a_departure_held_back_by_the_lunch_window_says_so(day):
+    # a truck that would otherwise wait for its lunch window leaves later: the reason is
+    # the lunch, not an unexplained 07:00 on a 06:00 shift
+    from routing import Route, Visit
+
+    loc = day.problem.location_names.index
+    visits = (Visit("start", "DEPOT", loc("DEPOT"), 25200, 25200, 25200),
+              Visit("stop", "DS-1", loc("DS-1"), 25260, 25260, 25860, load_t=4.0,
+                    load_after_t=4.0),
+              Visit("break", "break", loc("DS-1"), 27000, 27000, 28800, load_after_t=4.0),
+              Visit("facility", "LF", loc("LF"), 29000, 29000, 29900, load_t=-4.0),
+              Visit("end", "DEPOT", loc("DEPOT"), 30200, 30200, 30200))
+    route = Route("T1", visits, distance_km=1.0, duration_h=1.4, tonnes=4.0, unload_trips=1,
+                  cost=1.0)
+    leave = maps.explain_departure(day.problem, route)
+    assert (leave.code, maps.hhmm(leave.until_s), leave.delay_s) == ("break", "07:30", 3600)
+    assert "lunch break" in leave.text and "07:00" in leave.text
