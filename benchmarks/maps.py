@@ -47,10 +47,10 @@ TRUCKS_PER_SITE = 1 / 30  # the city rows' fleet: a truck for every 30 sites
 WORKER = r"""
 import json, statistics, sys, time
 from pathlib import Path
+case, out, repeats, time_limit, network, city_dir = sys.argv[1:7]
 sys.path.insert(0, ".")
-sys.path.append("benchmarks")  # for _city; after the packages (this file is maps.py)
+sys.path.append(city_dir)  # for _city; after the packages (this file is maps.py)
 import planner
-case, out, repeats, time_limit, network = sys.argv[1:6]
 if case == "sample":
     scenario = planner.Scenario.from_file(planner.SAMPLE_SCENARIO)
     day = planner.plan_day(scenario)
@@ -159,8 +159,10 @@ def first_draw_ms(page: Path, repeats: int, tmp: Path) -> float:
 def run_case(tree: Path, case: str, out: Path, args: argparse.Namespace) -> dict | None:
     """Plan and write ``case`` with the project in ``tree``; None if it fails there."""
     env = dict(os.environ, PYTHONPATH=str(tree))
+    # the city sites come from this tree's benchmarks/_city.py, so both trees get the same
     done = subprocess.run([sys.executable, "-c", WORKER, case, str(out), str(args.repeats),
-                           str(args.time_limit), str(args.network)], cwd=tree, env=env,
+                           str(args.time_limit), str(args.network), str(ROOT / "benchmarks")],
+                          cwd=tree, env=env,
                           capture_output=True, text=True, timeout=3600)
     line = next((x for x in done.stdout.splitlines() if x.startswith("RESULT ")), None)
     if line is None:

@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1">'
 ASSETS = Path(__file__).parent / "assets"
 #: Pixels: stops closer than this on screen merge into one marker that lists them.
-CLUSTER_RADIUS_PX = 30
+CLUSTER_RADIUS_PX = 40
 
 
 @functools.cache

@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 _e = html.escape
 #: Above this many stops the lines are drawn on a canvas (an SVG of 1,000+ paths is slow).
 CANVAS_STOPS = 300
+#: With more trucks than this the layer list starts folded on a desktop too (the route
+#: list filters them), and the lines are thinner, their bundles narrower, the arrows fewer.
+LONG_LAYER_LIST = 8
 #: CSS pixels across a desktop's map: the first view the streets are simplified for.
 DESKTOP_PX = 1200
 
@@ -274,12 +277,13 @@ def render_overview(ctx: PlanContext) -> folium.Map:
     m = new_map(ctx.display_bounds(), title=f"{ctx.title} {ctx.date}", tiles=ctx.tiles,
                 canvas=n_stops > CANVAS_STOPS)
     page = Page(m, ctx, "Street network")
+    many = len(ctx.plan.routes) > LONG_LAYER_LIST
     # at a city's size the lines need not be finer than half the first view's pixel
     page.tolerance_deg = max(ROUTE_TOLERANCE_DEG,
                              tolerance_for(ctx.display_bounds(), pixels=DESKTOP_PX) / 2)
     for route in ctx.plan.routes:
         vid, colour = route.vehicle_id, ctx.colours[route.vehicle_id]
-        page.group(vid, truck_layer_name(vid, colour), colour=colour, weight=3)
+        page.group(vid, truck_layer_name(vid, colour), colour=colour, weight=2 if many else 3)
         (s, w), (n, e) = ctx.display_bounds(vid)
         page.zoom_to[vid] = [[round(s, 5), round(w, 5)], [round(n, 5), round(e, 5)]]
         for trip in sorted({seg.trip for seg in ctx.segments[vid]}):
@@ -302,7 +306,8 @@ def render_overview(ctx: PlanContext) -> folium.Map:
     page.panel("sn-legend", _legend(ctx), position="bottomright")
     fit = ctx.display_bounds()
     page.finish(streets=ctx.streets().all(tolerance_for(fit, pixels=DESKTOP_PX)),
-                arrow_spacing=110, fit=fit)
+                arrow_spacing=140 if many else 110, max_arrows=250 if many else 600, fit=fit,
+                max_band_px=12 if many else 24, collapsed=True if many else None)
     return m
 
 

@@ -103,8 +103,9 @@ class Page:
                             "openDesktop": open_desktop, "openPhone": open_phone})
 
     def finish(self, *, streets: Sequence[np.ndarray], arrow_spacing: int,
-               fit: list[list[float]], locate: bool = False) -> None:
-        """Add the data object and the layer control to the map."""
+               fit: list[list[float]], locate: bool = False, max_arrows: int = 600,
+               max_band_px: int = 24, collapsed: bool | None = None) -> None:
+        """Add the data object and the layer control (``collapsed``: see ``layer_control``)."""
         data = {
             "streets": encode_chain(streets),
             "streetStyle": {"color": BASE_NETWORK_COLOUR, "weight": 2, "opacity": 0.45},
@@ -114,13 +115,15 @@ class Page:
             "zoomTo": self.zoom_to,
             "fit": fit,
             "arrowSpacing": arrow_spacing,
+            "maxArrows": max_arrows,
+            "maxBand": max_band_px,
             "locate": locate,
             "gcj": self.ctx.tiles.shifted,
             "text": js_texts(),
         }
         self.m.add_child(PageScript(data, streets=self.streets, cluster=self.cluster,
                                     groups=self.groups))
-        layer_control(self.m)
+        layer_control(self.m, collapsed=collapsed)
 
     def _display(self, coords: np.ndarray) -> np.ndarray:
         if not self.ctx.tiles.shifted:

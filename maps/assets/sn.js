@@ -122,8 +122,7 @@
   }
 
   /* ---- lines ------------------------------------------------------------------------ */
-  var MAX_BAND = 24;  // pixels: trucks sharing a street fill at most this width
-  function addRoutes(layers, specs) {
+  function addRoutes(layers, specs, maxBand) {
     var lines = [];
     specs.forEach(function (s) {
       var layer = layers.groups[s.g];
@@ -131,8 +130,8 @@
       s.runs.forEach(function (r, i) {
         // [encoded (chained), lane, dashed, tooltip index, lanes on this stretch]
         var colour = r[2] && s.dashColour ? s.dashColour : s.colour;
-        // side by side, one line width apart, the whole bundle at most MAX_BAND wide
-        var spacing = Math.min(s.weight + 1, MAX_BAND / (r[4] || 1));
+        // side by side, one line width apart, the whole bundle at most maxBand pixels wide
+        var spacing = Math.min(s.weight + 1, maxBand / (r[4] || 1));
         var line = L.polyline(latlngs[i], {
           color: colour, weight: s.weight, opacity: 0.9, offset: (r[1] + 0.5) * spacing,
           dashArray: r[2] ? s.dash : null, lineCap: r[2] ? 'butt' : 'round',
@@ -144,6 +143,46 @@
       });
     });
     return lines;
+  }
+
+  /* ---- declutter: markercluster keeps stops apart, but cluster centres drift; move
+   * any marker that still covers another by more than a sliver a few pixels aside ---- */
+  var NUDGE_MAX = 14;  // pixels
+
+  function declutter(map) {
+    var icons = map.getPane('markerPane').querySelectorAll('.leaflet-marker-icon');
+    var boxes = [];
+    for (var i = 0; i < icons.length; i++) {
+      var el = icons[i];
+      if (el._snMargin) {  // undo the last nudge before measuring again
+        el.style.marginLeft = el._snMargin[0];
+        el.style.marginTop = el._snMargin[1];
+        el._snMargin = null;
+      }
+    }
+    for (i = 0; i < icons.length; i++) {
+      var r = icons[i].getBoundingClientRect();
+      if (r.width > 0) boxes.push({el: icons[i], x: r.left, y: r.top, w: r.width, h: r.height,
+                                   dx: 0, dy: 0});
+    }
+    for (var a = 1; a < boxes.length; a++) {
+      for (var b = 0; b < a; b++) {
+        var p = boxes[a], q = boxes[b];
+        var ox = Math.min(p.x + p.dx + p.w, q.x + q.dx + q.w) - Math.max(p.x + p.dx, q.x + q.dx);
+        var oy = Math.min(p.y + p.dy + p.h, q.y + q.dy + q.h) - Math.max(p.y + p.dy, q.y + q.dy);
+        if (ox <= 0 || oy <= 0 || ox * oy < 0.1 * Math.min(p.w * p.h, q.w * q.h)) continue;
+        // push p out along the shorter axis, away from q's centre
+        if (ox < oy) p.dx += (p.x + p.w / 2 >= q.x + q.w / 2 ? 1 : -1) * Math.min(ox, NUDGE_MAX);
+        else p.dy += (p.y + p.h / 2 >= q.y + q.h / 2 ? 1 : -1) * Math.min(oy, NUDGE_MAX);
+      }
+    }
+    boxes.forEach(function (bx) {
+      if (!bx.dx && !bx.dy) return;
+      var st = bx.el.style;
+      bx.el._snMargin = [st.marginLeft, st.marginTop];
+      st.marginLeft = (parseFloat(st.marginLeft || 0) + bx.dx) + 'px';
+      st.marginTop = (parseFloat(st.marginTop || 0) + bx.dy) + 'px';
+    });
   }
 
   /* ---- direction arrows: along each line's drawn (offset) parts, never over a marker -- */
@@ -158,15 +197,16 @@
     return out;
   }
 
-  function arrows(map, lines, spacing, cluster) {
+  function arrows(map, lines, spacing, maxArrows, cluster) {
     var pane = map.createPane('snArrows');
     pane.style.zIndex = 550;
     pane.style.pointerEvents = 'none';
     var layer = L.layerGroup().addTo(map), pending = null;
     function draw() {
       pending = null;
+      declutter(map);
       layer.clearLayers();
-      var size = map.getSize(), blocked = obstacles(map), budget = 600;
+      var size = map.getSize(), blocked = obstacles(map), budget = maxArrows;
       lines.forEach(function (s) {
         if (!map.hasLayer(s.layer) || !map.hasLayer(s.line) || !s.line._parts) return;
         s.line._parts.forEach(function (pts) {
@@ -301,7 +341,7 @@
       return map.hasLayer(layers.groups[g]);
     });
     shown.forEach(function (g) { map.removeLayer(layers.groups[g]); });
-    var lines = addRoutes(layers, data.routes || []);
+    var lines = addRoutes(layers, data.routes || [], data.maxBand || 24);
     addMarkers(layers, data.markers || []);
     shown.forEach(function (g) { map.addLayer(layers.groups[g]); });
     (data.panels || []).forEach(function (p) {
@@ -310,7 +350,7 @@
     });
     if (data.locate) locate(map, text, !!data.gcj);
     directionsList(map);
-    arrows(map, lines, data.arrowSpacing || 100, layers.cluster);
+    arrows(map, lines, data.arrowSpacing || 100, data.maxArrows || 600, layers.cluster);
     SN.map = map;
     SN.data = data;
   };

@@ -135,13 +135,17 @@ def instrumented(page: Path, tmp: Path) -> Path:
     """A copy of ``page`` with the error trap and the report script."""
     html = page.read_text(encoding="utf-8")
     html = html.replace("<head>", "<head>" + ERROR_TRAP, 1).replace("</body>", REPORT + "</body>")
-    out = page.parent / f".inspect-{page.name}"  # beside the page: its links stay valid
+    out = tmp / f"inspect-{page.name}"  # not beside the page: its folder stays as written
     out.write_text(html, encoding="utf-8")
     return out
 
 
 def _frame(page: Path, size: tuple[int, int], tmp: Path) -> tuple[Path, str]:
     frame = page.parent / f".frame-{size[0]}x{size[1]}-{page.name}"
+    if frame.parent != tmp:  # a frame beside a written page: move the page's copy to tmp
+        copy = tmp / page.name
+        copy.write_bytes(page.read_bytes())
+        page, frame = copy, tmp / frame.name
     frame.write_text(FRAME % {"src": page.name, "w": size[0], "h": size[1]}, encoding="utf-8")
     window = f"--window-size={max(520, size[0] + 20)},{size[1] + 200}"
     return frame, window
