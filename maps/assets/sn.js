@@ -71,7 +71,8 @@
 
   function badge(kind, label, colour) {
     var h = ICON_H[kind] || 22;
-    var w = kind === 'miss' ? h : Math.max(h, 10 + (kind === 'site' ? 8 : 7) * String(label).length);
+    var per = kind === 'site' ? 8.5 : 7, pad = kind === 'site' ? 14 : 10;  // bold 13 / 12 px
+    var w = kind === 'miss' ? h : Math.max(h, pad + per * String(label).length);
     var style = kind === 'miss' ? '' : ' style="background:' + colour + '"';
     var html = '<div class="' + ICON_CLASS[kind] + '"' + style + '>' + esc(label) + '</div>';
     return L.divIcon({html: html, className: 'sn-icon', iconSize: [w, h], iconAnchor: [w / 2, h / 2]});
@@ -80,6 +81,10 @@
   SN.clusterIcon = function (text) {
     return function (cluster) {
       var ms = cluster.getAllChildMarkers(), labels = [], badges = [], colours = [];
+      ms.sort(function (a, b) {  // 1, 2, 10 and U1, U2 in their order
+        return String(a.options.snLabel).localeCompare(String(b.options.snLabel), undefined,
+                                                       {numeric: true});
+      });
       ms.forEach(function (m) {
         labels.push(m.options.snLabel);
         badges.push(m.options.snText);
