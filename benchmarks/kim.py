@@ -4,13 +4,15 @@ Usage::
 
     python benchmarks/kim.py [FILE ...] [--engine ortools|pyvrp|auto|all]
         [--baseline pyvrp|ortools|all|none] [--time-limit S] [--seed N] [--trucks N]
-        [--json]
+        [--wall-limit S] [--json]
 
 Without FILE: the five instances of ``../shared/benchmarks/kim/`` (rules and published
 results in its README; reader and re-check in ``benchmarks/_kim.py``). For each instance
 it runs our engines through ``routing.solve`` and, in the same run, the two baseline
 models of ``benchmarks/_kim_baselines.py`` (PyVRP and OR-Tools as a competent user of
-each library would write them), one model after another, each with the whole time limit.
+each library would write them), one model after another, each with the whole time
+limit, each in a process of its own that is stopped if it is still running after
+``--wall-limit`` seconds (default three times the limit plus two minutes).
 
 Every plan is checked twice: by ``routing.check_plan`` (a baseline's routes are timed by
 ``routing.schedule_route``, with the lunch at the first place that keeps every window)
@@ -36,8 +38,13 @@ is null unless the model failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
+import multiprocessing
+import os
+import queue
+import signal
 import sys
 import time
 from pathlib import Path
@@ -144,6 +151,62 @@ def run_model(inst: KimInstance, problem: Problem, model: str, *, time_limit: fl
     return row
 
 
+def _child(path: str, trucks: int, model: str, time_limit: float, seed: int, out) -> None:
+    """Entry point of a model's process: its own process group, the row back on ``out``."""
+    os.setpgrp()  # so that a model that overruns is stopped with every process it started
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    inst = read_kim(path)
+    out.put(run_model(inst, our_problem(inst, trucks), model, time_limit=time_limit,
+                      seed=seed))
+
+
+def _signal(pid: int, sig: int) -> None:
+    """Signal a model's process group, or the process alone if it has none yet."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+def run_guarded(inst: KimInstance, trucks: int, model: str, *, time_limit: float, seed: int,
+                wall_limit: float) -> dict:
+    """``run_model`` in a process of its own, stopped after ``wall_limit`` seconds.
+
+    A model that hangs or overruns becomes a row saying so; so does one whose process
+    dies.
+    """
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    proc = context.Process(target=_child, name=f"kim {model}", daemon=False,
+                           args=(str(inst.path), trucks, model, time_limit, seed, out))
+    started = time.perf_counter()
+    proc.start()
+    row, error = None, None
+    try:
+        while row is None and error is None:
+            try:
+                row = out.get(timeout=1.0)
+            except queue.Empty:
+                if not proc.is_alive() and out.empty():
+                    error = f"its process ended (exit code {proc.exitcode}) without a result"
+                elif time.perf_counter() - started > wall_limit:
+                    error = (f"did not finish within {wall_limit:g} s (time limit "
+                             f"{time_limit:g} s); stopped")
+    finally:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            if proc.is_alive():
+                _signal(proc.pid, sig)
+                proc.join(5)
+        proc.join()
+    if row is None:
+        logger.warning("%s %s: %s", inst.name, model, error)
+        row = {"instance": inst.name, "engine": model, "vehicles": None, "miles": None,
+               "routes": [], "check_plan": None, "recheck": None, "error": error,
+               "seconds": round(time.perf_counter() - started, 1), "violations": []}
+    return row
+
+
 def _gap(row: dict, published: tuple[int, float] | None) -> str:
     """Trucks and miles against a published result; only for plans that keep every rule."""
     if published is None or not (row["check_plan"] and row["recheck"]):
@@ -209,6 +272,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--trucks", type=int, default=None,
                         help=f"fleet size (default: most published trucks + {MARGIN})")
+    parser.add_argument("--wall-limit", type=float, default=None,
+                        help="stop a model still running after this many seconds "
+                             "(default: 3 x the time limit + 120)")
     parser.add_argument("--json", action="store_true",
                         help="one JSON line per instance and model")
     args = parser.parse_args(argv)
@@ -225,19 +291,20 @@ def main(argv: list[str] | None = None) -> int:
     except KimFormatError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    wall_limit = args.wall_limit or 3 * args.time_limit + 120
     engines = ENGINES if args.engine == "all" else (args.engine,)
     baselines = {"all": BASELINES, "none": ()}.get(args.baseline, (args.baseline,))
     models = [f"ours:{e}" for e in engines] + [f"baseline:{b}" for b in baselines]
     rows = []
     for inst in instances:
         trucks = args.trucks or fleet_size(inst)
-        problem = our_problem(inst, trucks)
         if not args.json:
             print(f"# {inst.name}: {len(inst.stops)} stops, {len(inst.landfills)} landfills, "
                   f"fleet {trucks} (lower bound {inst.truck_lower_bound()}), "
                   f"{args.time_limit:g} s per model", file=sys.stderr, flush=True)
         for model in models:
-            row = run_model(inst, problem, model, time_limit=args.time_limit, seed=args.seed)
+            row = run_guarded(inst, trucks, model, time_limit=args.time_limit,
+                              seed=args.seed, wall_limit=wall_limit)
             rows.append(row)
             if not args.json:
                 print(f"#   {model}: {row['vehicles']} trucks, {row['miles']} miles, "

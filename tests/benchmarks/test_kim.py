@@ -195,17 +195,21 @@ def test_baselines_find_the_two_truck_plan_and_both_checks_pass_it(capsys):
     assert ours["error"] is not None or ours["vehicles"] >= 2
 
 
+@pytest.mark.parametrize("model", ["baseline:pyvrp", "baseline:ortools"])
+def test_a_model_that_fails_is_a_row_with_its_reason(model):
+    # one truck cannot collect 20.5 yd against a 15 yd daily total
+    inst = read_kim(TINY)
+    row = kim.run_model(inst, kim.our_problem(inst, 1), model, time_limit=0.5, seed=0)
+    assert row["vehicles"] is None and row["check_plan"] is None
+    assert "no feasible solution" in row["error"] or "no solution" in row["error"]
+
+
 @pytest.mark.slow
-def test_a_model_that_fails_is_a_row_with_its_reason(capsys):
-    # one truck cannot collect 20.5 yd against a 15 yd daily total: both baselines fail
-    assert kim.main([str(TINY), "--engine", "ortools", "--baseline", "all", "--trucks", "1",
-                     "--time-limit", "1", "--json"]) == 0
-    rows = {r["engine"]: r for r in _json_rows(capsys)}
-    for name in ("baseline:pyvrp", "baseline:ortools"):
-        assert not rows[name]["feasible"]
-        assert "no feasible solution" in rows[name]["error"] or "no solution" in rows[
-            name]["error"]
-    assert not rows["ours:ortools"]["feasible"]
+def test_a_model_that_overruns_is_stopped_and_reported():
+    inst = read_kim(TINY)
+    row = kim.run_guarded(inst, 2, "baseline:pyvrp", time_limit=60, seed=0, wall_limit=2)
+    assert row["error"].startswith("did not finish within 2 s (time limit 60 s)")
+    assert row["seconds"] < 30
 
 
 def test_bad_instance_file_exits_2_with_the_reason(tmp_path, capsys):
