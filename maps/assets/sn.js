@@ -132,17 +132,27 @@
     specs.forEach(function (s) {
       var layer = layers.groups[s.g];
       var latlngs = SN.decodeChain(s.runs.map(function (r) { return r[0]; }));
+      // runs drawn alike (lane offset, dash, tooltip) become the parts of one polyline:
+      // a city's overview has thousands of runs but a few hundred such lines
+      var alike = {};
       s.runs.forEach(function (r, i) {
         // [encoded (chained), lane, dashed, tooltip index, lanes on this stretch]
-        var colour = r[2] && s.dashColour ? s.dashColour : s.colour;
         // side by side, one line width apart, the whole bundle at most maxBand pixels wide
         var spacing = Math.min(s.weight + 1, maxBand / (r[4] || 1));
-        var line = L.polyline(latlngs[i], {
-          color: colour, weight: s.weight, opacity: 0.9, offset: (r[1] + 0.5) * spacing,
-          dashArray: r[2] ? s.dash : null, lineCap: r[2] ? 'butt' : 'round',
+        var offset = Math.round((r[1] + 0.5) * spacing * 4) / 4;
+        var key = offset + '|' + r[2] + '|' + r[3];
+        (alike[key] = alike[key] || {offset: offset, dashed: r[2], tip: r[3], parts: []})
+          .parts.push(latlngs[i]);
+      });
+      Object.keys(alike).forEach(function (key) {
+        var a = alike[key];
+        var colour = a.dashed && s.dashColour ? s.dashColour : s.colour;
+        var line = L.polyline(a.parts, {
+          color: colour, weight: s.weight, opacity: 0.9, offset: a.offset,
+          dashArray: a.dashed ? s.dash : null, lineCap: a.dashed ? 'butt' : 'round',
           smoothFactor: 1.0
         });
-        if (r[3] >= 0) line.bindTooltip(s.tips[r[3]], {sticky: true});
+        if (a.tip >= 0) line.bindTooltip(s.tips[a.tip], {sticky: true});
         layer.addLayer(line);
         lines.push({line: line, layer: layer, colour: colour});
       });
