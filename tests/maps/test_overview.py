@@ -160,3 +160,15 @@ def test_self_contained(page):
     assert "jquery" not in page.lower() and "bootstrap" not in page.lower()
     assert "L.map(" in page and "var L=" not in page[:200]
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+
+
+def test_popups_give_the_time_window(matrix, G, snapped):
+    from exports_fixtures import windowed_plan, windowed_problem
+
+    problem = windowed_problem(matrix)
+    data = page_data(render_html(overview_map(windowed_plan(problem), problem=problem, G=G,
+                                              snapped=snapped, matrix=matrix)))
+    ds2 = next(m["popup"] for m in markers(data, "T1") if "<b>DS-2</b>" in m["popup"])
+    assert "Time window 07:00–09:00" in ds2
+    ds1 = next(m["popup"] for m in markers(data) if "<b>DS-1</b>" in m["popup"])
+    assert "Time window" not in ds1  # no window, no line
