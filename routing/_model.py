@@ -21,6 +21,7 @@ element.
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -29,6 +30,10 @@ import numpy as np
 from routing._errors import ProblemError
 
 DAY_S = 24 * 3600
+#: Matrices already checked by a ``Problem``, by ``id``: read-only copies that variants made
+#: with ``with_changes`` share instead of copying and checking millions of entries again.
+_VALIDATED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
+_PARTNER: dict[int, int] = {}  # id of a checked duration matrix -> its distance matrix
 #: Most stops splitting may make: a day's fleet makes a few hundred truck loads, and the
 #: engines hold matrices over the stops (5,000 of them are 200 MB), so more means the
 #: capacity is wrong (``--capacity 0.001`` made 440,802 loads and asked for 1.4 TiB).
@@ -310,12 +315,16 @@ class Problem:
     _index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        dur = np.array(self.duration_s, dtype=float)
-        dist = np.array(self.distance_m, dtype=float)
-        dur.setflags(write=False)
-        dist.setflags(write=False)
-        object.__setattr__(self, "duration_s", dur)
-        object.__setattr__(self, "distance_m", dist)
+        pair = (self.duration_s, self.distance_m)
+        known = (_VALIDATED.get(id(pair[0])) is pair[0] and _VALIDATED.get(id(pair[1])) is pair[1]
+                 and _PARTNER.get(id(pair[0])) == id(pair[1]))
+        if not known:  # copies no caller can change; a variant shares them
+            pair = tuple(np.array(m, dtype=float) for m in pair)
+            for m in pair:
+                m.setflags(write=False)
+        object.__setattr__(self, "duration_s", pair[0])
+        object.__setattr__(self, "distance_m", pair[1])
+        self._index["matrices_checked"] = known
         for name in ("stops", "facilities", "depots", "vehicles", "location_names"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         problems = self._validate()
@@ -323,6 +332,9 @@ class Problem:
             raise ProblemError(
                 f"problem {self.name!r} is not valid:\n  - " + "\n  - ".join(problems)
             )
+        for m in pair:
+            _VALIDATED[id(m)] = m
+        _PARTNER[id(pair[0])] = id(pair[1])
         self._index.update(
             stops={s.id: s for s in self.stops},
             facilities={f.id: f for f in self.facilities},
@@ -333,6 +345,14 @@ class Problem:
     def _validate(self) -> list[str]:
         problems: list[str] = []
         n = self.duration_s.shape[0] if self.duration_s.ndim == 2 else -1
+        if not self._index.pop("matrices_checked", False):
+            problems = self._validate_matrices(n)
+        if problems:
+            return problems
+        return self._validate_items(n)
+
+    def _validate_matrices(self, n: int) -> list[str]:
+        problems: list[str] = []
         for name, m in (("duration_s", self.duration_s), ("distance_m", self.distance_m)):
             if m.ndim != 2 or m.shape[0] != m.shape[1]:
                 problems.append(f"{name} must be a square matrix, got shape {m.shape}")
@@ -348,6 +368,10 @@ class Problem:
             problems.append(f"{len(mismatch)} pair(s) have a path in one matrix and none in the "
                             f"other, e.g. ({i}, {j}): duration_s {self.duration_s[i, j]}, "
                             f"distance_m {self.distance_m[i, j]}; give both or neither")
+        return problems
+
+    def _validate_items(self, n: int) -> list[str]:
+        problems: list[str] = []
         if self.location_names and len(self.location_names) != n:
             problems.append(
                 f"location_names has {len(self.location_names)} names for {n} locations"

@@ -39,7 +39,7 @@ import logging
 import math
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -49,16 +49,18 @@ from routing._check import schedule_route
 from routing._errors import ProblemError
 from routing._model import Facility, Problem, Stop, Vehicle
 from routing._plan import Plan, Route, Unassigned
-from routing._reasons import screen
+from routing._reasons import end_facility, screen
+from routing._repair import insert_stop
 from routing._solve import Progress, ProgressCallback
+from routing._territories import territories
 
 logger = logging.getLogger(__name__)
 
 COST_SCALE = 10_000  # integer cost units per currency unit (per metre at 10 per km)
 LOAD_SCALE = 1_000_000  # grams per tonne: loads enter OR-Tools as integers
-#: Above this many nodes the local search only looks at each node's nearest neighbours
-#: (see ``_Built._parameters``).
-LARGE_MODEL = 600
+#: Stops per territory when a day is too big for one OR-Tools model (see
+#: ``routing._territories``); days up to 1.5 times this are one model.
+TERRITORY_SIZE = 400
 
 
 def _leg(seconds: float) -> int:
@@ -98,25 +100,6 @@ def _tail(problem: Problem, vehicle: Vehicle, facility: Facility | None) -> int:
     if facility is None:
         return 0
     return facility.unload_s + _leg(problem.duration_s[facility.location, end])
-
-
-def _end_facility(problem: Problem, v: Vehicle) -> Facility | None:
-    """Where ``v`` finishes: accepting most of its streams, open late enough, nearest home."""
-    dur = problem.duration_s
-    home = problem.depot(v.start_depot).location
-    end = problem.depot(v.end_depot).location
-    streams = [s for s in problem.streams if v.serves(s)] or list(problem.streams)
-    best, best_key = None, None
-    for f in problem.allowed_facilities(v):
-        if not (math.isfinite(dur[f.location, end]) and math.isfinite(dur[home, f.location])):
-            continue
-        latest = v.shift[1] - _tail(problem, v, f)
-        closes_early = f.window is not None and f.window[1] < latest
-        key = (-sum(f.accepts(s) for s in streams), latest < v.shift[0], closes_early,
-               dur[f.location, end])
-        if best_key is None or key < best_key:
-            best, best_key = f, key
-    return best
 
 
 # -- the engine ------------------------------------------------------------------------
@@ -168,7 +151,7 @@ def solve_ortools(
     usable: list[Vehicle] = []
     ends: list[Facility | None] = []
     for v in problem.vehicles:
-        fac = _end_facility(problem, v) if problem.end_empty else None
+        fac = end_facility(problem, v) if problem.end_empty else None
         if problem.end_empty and fac is None:
             logger.info("vehicle %s has no street path to a facility and home; left out", v.id)
             continue
@@ -201,8 +184,14 @@ def solve_ortools(
     search = {"stopped_by": "nothing_to_do", "iterations": 0, "budget": max_iterations}
     if not modelled:
         return _finish(problem, [], hopeless, 0.0, search)
+    if len(modelled) > TERRITORY_SIZE * 1.5 and len(usable) > 1:
+        routes, dropped, objective, search = _by_territory(
+            problem, usable, ends, modelled, deadline=started + time_limit,
+            max_iterations=max_iterations, progress=progress, started=started)
+        return _finish(problem, routes, dropped + hopeless, objective, search)
     built = _Built(problem, usable, ends, modelled)
-    solution, search = built.solve(time_limit=time_limit, max_iterations=max_iterations,
+    left = max(0.1, time_limit - (time.perf_counter() - started))  # building took some
+    solution, search = built.solve(time_limit=left, max_iterations=max_iterations,
                                    progress=progress, started=started)
     if solution is None:
         logger.warning("OR-Tools found no solution within %.1f s", time_limit)
@@ -212,6 +201,81 @@ def solve_ortools(
     routes, dropped = built.extract(solution)
     return _finish(problem, routes, dropped + hopeless,
                    solution.ObjectiveValue() / COST_SCALE, search)
+
+
+def _by_territory(problem: Problem, usable: list[Vehicle], ends: list[Facility | None],
+                  modelled: list[tuple[Stop, list[int]]], *, deadline: float,
+                  max_iterations: int | None, progress: ProgressCallback | None,
+                  started: float) -> tuple[list[Route], list[Unassigned], float, dict]:
+    """Solve territory by territory (``routing._territories``), each in its time share.
+
+    A stop goes to its territory's trucks where it may go on them; otherwise it stays
+    for the repair across borders (``routing._repair``), like every stop a territory's
+    trucks had no room for.
+    """
+    position = {v.id: k for k, v in enumerate(usable)}
+    allowed = {s.id: set(ks) for s, ks in modelled}
+    parts = territories(problem, [s for s, _ in modelled], usable, size=TERRITORY_SIZE)
+    logger.info("ortools: %d stops in %d territories of %s stops", len(modelled), len(parts),
+                "/".join(str(len(g)) for g, _ in parts))
+    routes: list[Route] = []
+    dropped: list[Unassigned] = []
+    objective, done, iterations, first_s, by_budget = 0.0, 0, 0, None, True
+    total = len(modelled)
+    for stops, trucks in parts:
+        mine = [position[v.id] for v in trucks]
+        local = {k: j for j, k in enumerate(mine)}
+        sub = []
+        for s in stops:
+            ks = [local[k] for k in allowed[s.id] if k in local]
+            if ks:
+                sub.append((s, ks))
+            else:
+                dropped.append(Unassigned(s.id, s.site_id, s.load_t, "left out by the search"))
+        if not sub:
+            continue
+        share = (deadline - time.perf_counter()) * len(stops) / max(1, total - done)
+        done += len(stops)
+        budget = (None if max_iterations is None
+                  else max(1, round(max_iterations * len(stops) / total)))
+
+        def relay(p: Progress, base: float = objective) -> None:
+            if progress is not None:
+                progress(replace(p, objective=base + p.objective))
+
+        built = _Built(problem, trucks, [ends[k] for k in mine], sub)
+        solution, search = built.solve(time_limit=max(0.1, share), max_iterations=budget,
+                                       progress=relay, started=started)
+        iterations += search["iterations"]
+        first_s = first_s or search["first_solution_s"]
+        by_budget = by_budget and search["stopped_by"] == "iterations"
+        if solution is None:
+            dropped.extend(Unassigned(s.id, s.site_id, s.load_t, "left out by the search")
+                           for s, _ in sub)
+            continue
+        got, left = built.extract(solution)
+        routes.extend(got)
+        dropped.extend(left)
+        objective += solution.ObjectiveValue() / COST_SCALE
+        del built, solution  # one OR-Tools model at a time
+    # across borders: a stop its territory had no room for may fit a neighbour's truck
+    by_truck = {r.vehicle_id: r for r in routes}
+    moved = 0
+    for u in list(dropped):
+        if time.perf_counter() > deadline:
+            break
+        if u.stop_id in allowed and insert_stop(problem, by_truck, u.stop_id):
+            dropped.remove(u)
+            moved += 1
+    if moved:
+        logger.info("ortools: %d stop(s) placed across territory borders", moved)
+    order = {v.id: k for k, v in enumerate(problem.vehicles)}
+    routes = sorted(by_truck.values(), key=lambda r: order[r.vehicle_id])
+    search = {"stopped_by": "iterations" if by_budget else "time_limit",
+              "iterations": iterations, "budget": max_iterations, "unit": "solutions",
+              "first_solution_s": first_s, "territories": len(parts),
+              "seconds": round(time.perf_counter() - started, 3)}
+    return routes, dropped, objective, search
 
 
 def _finish(problem: Problem, routes: list[Route], unassigned: list[Unassigned],
@@ -237,7 +301,10 @@ class _Built:
         self.problem, self.vehicles, self.ends = problem, vehicles, ends
         self.modelled = modelled
         m = self.m = _Model()
-        depot_node = {d.id: m.add("depot", d.id, d.location) for d in problem.depots}
+        # only the depots trucks leave from or return to: any other node must be visited
+        homes = {v.start_depot for v in vehicles} | {v.end_depot for v in vehicles}
+        depot_node = {d.id: m.add("depot", d.id, d.location) for d in problem.depots
+                      if d.id in homes}
         self.max_cap = max(round(v.capacity_t * LOAD_SCALE) for v in vehicles)
         for stop, allowed in modelled:
             m.add("stop", stop.id, stop.location, stop.service_s,
@@ -627,8 +694,13 @@ class _Built:
 
     def solve(self, *, time_limit: float, max_iterations: int | None,
               progress: ProgressCallback | None, started: float):
-        """The best solution found, and what stopped the search (``meta["search"]``)."""
+        """The best solution found, and what stopped the search (``meta["search"]``).
+
+        ``time_limit`` counts from this call; ``started`` is the engine's start, which
+        progress times and the reported seconds count from.
+        """
         routing = self.routing
+        deadline = time.perf_counter() + time_limit
         best = [math.inf]
         count = [0]
         first_at: list[float] = []
@@ -667,14 +739,14 @@ class _Built:
             routes = self._greedy_routes()
             initial = routing.ReadAssignmentFromRoutes(routes, True)
             if initial is not None:
-                remaining = time_limit - (time.perf_counter() - started)
+                remaining = deadline - time.perf_counter()
                 params = self._parameters(firsts[0], max(remaining, 0.1), max_iterations)
                 solution = routing.SolveFromAssignmentWithParameters(initial, params)
                 if solution is not None:
                     return report(solution)
             logger.info("ortools: the greedy first solution was not accepted")
         for first in firsts:
-            remaining = time_limit - (time.perf_counter() - started)
+            remaining = deadline - time.perf_counter()
             params = self._parameters(first, max(remaining, 0.1), max_iterations)
             solution = routing.SolveWithParameters(params)
             if solution is not None:

@@ -78,7 +78,7 @@ from routing._check import schedule_route
 from routing._errors import ProblemError, RoutingError
 from routing._model import Facility, Problem, Vehicle
 from routing._plan import Plan, Route, Unassigned
-from routing._reasons import screen, work_hours_lb
+from routing._reasons import end_facility, screen, work_hours_lb
 from routing._solve import Progress
 
 logger = logging.getLogger(__name__)
@@ -145,12 +145,15 @@ def _money_scale(rates: list[float]) -> int:
     return next((s for s in _MONEY_SCALES if top * s >= 1 - 1e-9), _MONEY_SCALES[-1])
 
 
-def _end_facility(problem: Problem, vehicle: Vehicle) -> Facility:
-    """The facility a truck unloads at last: the one with the shortest trip home."""
-    home = problem.depot(vehicle.end_depot).location
-    return min(problem.allowed_facilities(vehicle),
-               key=lambda f: (f.unload_s + problem.duration_s[f.location, home],
-                              problem.distance_m[f.location, home], f.id))
+def _can_unload(problem: Problem, v: Vehicle) -> bool:
+    """Whether the truck has a street path to a facility it may use and home again."""
+    if not problem.end_empty:
+        return True
+    dur = problem.duration_s
+    home = problem.depot(v.start_depot).location
+    end = problem.depot(v.end_depot).location
+    return any(math.isfinite(dur[home, f.location]) and math.isfinite(dur[f.location, end])
+               for f in problem.allowed_facilities(v))
 
 
 def _limit_to_model(problem: Problem) -> str | None:
@@ -207,7 +210,7 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
     tails: dict[str, tuple[Facility | None, float, float]] = {}
     for v in problem.vehicles:
         if problem.end_empty and problem.facilities:
-            fac = _end_facility(problem, v)
+            fac = end_facility(problem, v)
             home = problem.depot(v.end_depot).location
             tail_s = fac.unload_s + float(problem.duration_s[fac.location, home])
             tail_m = float(problem.distance_m[fac.location, home])
@@ -573,14 +576,23 @@ def solve_pyvrp(
     if (reason := pyvrp_unsupported(problem)) is not None:
         raise ProblemError(reason)
     eligible, hopeless = screen(problem)
-    doable = problem.with_changes(stops=tuple(s for s in problem.stops if s.id in eligible))
+    # a truck with no street path to any facility it may use and home can do nothing
+    trucks = tuple(v for v in problem.vehicles if _can_unload(problem, v))
+    if not trucks:
+        return Plan(routes=(), unassigned=tuple(hopeless) + tuple(
+            Unassigned(s.id, s.site_id, s.load_t, LEFT_OUT) for s in problem.stops
+            if s.id in eligible), engine="pyvrp", seed=seed,
+            meta={"search": {"stopped_by": "nothing_to_do", "iterations": 0,
+                             "budget": max_iterations, "unit": "iterations"}})
+    doable = problem.with_changes(stops=tuple(s for s in problem.stops if s.id in eligible),
+                                  vehicles=trucks)
     parts = stream_parts(doable) if doable.stops else []
     routes: list[Route] = []
     covered = {s.id for part in parts for s in part.stops}
     no_truck = [Unassigned(s.id, s.site_id, s.load_t,
                            f"no truck was free for stream {s.stream!r} today: the PyVRP engine "
                            "gives each truck one stream for the day (engine 'ortools' or "
-                           "'auto' plans one stream per trip)", "stream", {"stream": s.stream})
+                           "'auto' plans one stream per trip)", "hours", {"stream": s.stream})
                 for s in doable.stops if s.id not in covered]
     left: list[str] = []
     figures = []

@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+import numpy as np
+
 from routing._model import Facility, Problem, Stop, Vehicle
 from routing._plan import Plan, Unassigned
 
@@ -84,6 +86,32 @@ def _paths(problem: Problem, v: Vehicle, stop: Stop) -> list[Facility | None]:
     return [f for f in problem.allowed_facilities(v)
             if math.isfinite(dur[stop.location, f.location])
             and math.isfinite(dur[f.location, end])]
+
+
+def end_facility(problem: Problem, v: Vehicle) -> Facility | None:
+    """Where ``v`` tips its last load.
+
+    A facility it can reach and be home from, open during its shift, accepting most of
+    its streams, open until the shift ends, then the one nearest its end depot;
+    ``None`` if none can be reached.
+    """
+    dur = problem.duration_s
+    home = problem.depot(v.start_depot).location
+    end = problem.depot(v.end_depot).location
+    streams = [s for s in problem.streams if v.serves(s)] or list(problem.streams)
+    best, best_key = None, None
+    for f in problem.allowed_facilities(v):
+        if not (math.isfinite(dur[f.location, end]) and math.isfinite(dur[home, f.location])):
+            continue
+        first = v.shift[0] + _leg(dur[home, f.location])
+        last = v.shift[1] - f.unload_s - _leg(dur[f.location, end])
+        open_ = f.window is None or (f.window[0] <= last and f.window[1] >= first)
+        closes_early = f.window is not None and f.window[1] < last
+        key = (not open_, -sum(f.accepts(s) for s in streams), closes_early,
+               dur[f.location, end], f.id)
+        if best_key is None or key < best_key:
+            best, best_key = f, key
+    return best
 
 
 def _most(v: Vehicle) -> float:
@@ -253,13 +281,14 @@ def work_hours_lb(problem: Problem, stops: Sequence[Stop]) -> float:
     if not stops:
         return 0.0
     dur = problem.duration_s
-    places = sorted({s.location for s in stops})
-    others = sorted({s.location for s in problem.stops} | {d.location for d in problem.depots}
-                    | {f.location for f in problem.facilities})
-    drive = 0.0
-    for loc in places:
-        into = [dur[o, loc] for o in others if o != loc and math.isfinite(dur[o, loc])]
-        drive += float(min(into, default=0.0))
+    places = np.array(sorted({s.location for s in stops}))
+    others = np.array(sorted({s.location for s in problem.stops}
+                             | {d.location for d in problem.depots}
+                             | {f.location for f in problem.facilities}))
+    into = dur[np.ix_(others, places)].copy()
+    into[others[:, None] == places[None, :]] = np.inf  # not from the place itself
+    nearest = into.min(axis=0) if len(others) > 1 else np.zeros(len(places))
+    drive = float(np.where(np.isfinite(nearest), nearest, 0.0).sum())
     service = sum(s.service_s for s in stops)
     unload = min((f.unload_s for f in problem.facilities), default=0)
     loads = math.ceil(sum(s.load_t for s in stops) / problem.max_capacity_t - 1e-9)

@@ -154,7 +154,7 @@ def _repair(problem: Problem, route: Route) -> tuple[Route | None, list[str]]:
             return trial, dropped
 
 
-def _insert(problem: Problem, routes: dict[str, Route], stop_id: str, *,
+def insert_stop(problem: Problem, routes: dict[str, Route], stop_id: str, *,
             near_routes: int = 6, near_visits: int = 3) -> bool:
     """Put a stop where it costs least and breaks no rule: a route, or an idle truck.
 
@@ -238,7 +238,7 @@ def restore(problem: Problem, plan: Plan) -> Plan:
             routes[route.vehicle_id] = timed
     moved, lost = 0, []
     for stop_id, daily in displaced:
-        if _insert(problem, routes, stop_id):
+        if insert_stop(problem, routes, stop_id):
             moved += 1
         else:
             lost.append((stop_id, daily))
@@ -267,4 +267,4 @@ def restore(problem: Problem, plan: Plan) -> Plan:
                    unassigned=tuple(unassigned), meta=meta)
 
 
-__all__ = ["restore", "schedule_best", "violations", "without_breaks"]
+__all__ = ["insert_stop", "restore", "schedule_best", "violations", "without_breaks"]

@@ -223,30 +223,17 @@ def days(draw, *, hard: bool = False, streams: bool = False, limits: bool = Fals
 def fixed(examples: int):
     """Hypothesis settings with a fixed example set (CI-deterministic) and no shrinking.
 
-    Shrinking would only run on a failure; the xfail-marked cases fail on purpose, and
-    shrinking them would cost minutes. Run a failing case locally with more examples.
+    Shrinking would only run on a failure, and would cost minutes; run a failing case
+    locally with more examples.
     """
     return settings(max_examples=examples, deadline=None, derandomize=True, database=None,
                     phases=[Phase.explicit, Phase.generate], report_multiple_bugs=False,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-def engines(**pending: str) -> list:
-    """Every engine, those named marked strict-xfail with the reason given."""
-    return [pytest.param(e, marks=pytest.mark.xfail(strict=True, reason=pending[e]))
-            if e in pending else e for e in ENGINES]
-
-
 #: Examples per engine: the issue's 60 random days spread over the engines, fewer for auto,
 #: which starts both engines in processes of their own (about 3 s a day here).
 EXAMPLES = {"ortools": 20, "pyvrp": 20, "auto": 4}
-POINT_3 = ("engines: issue 11 point 3 pending (no truck can unload within its shift: "
-           "reported 'no street path')")
-HARD = {"ortools": POINT_3 + "; a second depot breaks OR-Tools routes ('unknown stop or "
-                             "facility id D2')",
-        "pyvrp": "engines: PyVRP raises 'cannot convert float NaN to integer' on some days with "
-                 "a second depot whose trucks cannot reach a facility",
-        "auto": POINT_3}
 
 
 def run_days(strategy, engine: str, examples: int, *, reasons: bool) -> None:
@@ -268,7 +255,7 @@ def test_random_days_lose_nothing_and_give_true_reasons(engine):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("engine", engines(**HARD))
+@pytest.mark.parametrize("engine", ENGINES)
 def test_random_days_with_a_closed_facility_and_unreachable_trucks(engine):
     run_days(days(hard=True), engine, EXAMPLES[engine] // 2, reasons=True)
 
@@ -356,9 +343,7 @@ def binding_cases() -> list:
         for engine in ENGINES:
             if engine == "auto" and case not in AUTO_CASES:
                 continue
-            marks = ([pytest.mark.xfail(strict=True, reason=POINT_3)]
-                     if case == "facility-closed-for-the-shifts" and engine != "pyvrp" else [])
-            out.append(pytest.param(case, engine, marks=marks, id=f"{case}-{engine}"))
+            out.append(pytest.param(case, engine, id=f"{case}-{engine}"))
     return out
 
 
@@ -376,8 +361,7 @@ def test_the_reason_names_the_limit_that_binds(case, engine):
 
 
 # -- found by the properties above: minimal days every engine must take ---------------------
-@pytest.mark.parametrize("engine", engines(ortools="engines: a depot without trucks breaks "
-                                            "OR-Tools routes ('unknown stop or facility id')"))
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_depot_without_trucks(engine):
     # a second depot that no truck starts from (a city's other yard): nothing changes
     x = np.array([0.0, 500.0, 1000.0, 2000.0])
@@ -390,12 +374,7 @@ def test_a_depot_without_trucks(engine):
     assert not plan.unassigned
 
 
-@pytest.mark.parametrize("engine", engines(
-    ortools="engines: a facility closed for the shifts beside an open one makes OR-Tools "
-            "report served-able stops 'no street path'",
-    pyvrp="engines: a facility closed for the shifts makes PyVRP raise 'Vehicle and its end "
-          "depot have no overlapping time windows'",
-    auto="engines: a facility closed for the shifts beside an open one (OR-Tools and PyVRP)"))
+@pytest.mark.parametrize("engine", ENGINES)
 def test_a_facility_closed_for_the_shifts_beside_an_open_one(engine):
     # the landfill opens 17:00-23:00, the transfer station all day: trucks use the latter
     problem = line([0, 1000, 2000, 3000], stops=[Stop("S0", 1, 1.0)],
