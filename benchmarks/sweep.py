@@ -1,6 +1,7 @@
 """Sweep benchmark: 8 variants of the sample, one after another vs on a Dask LocalCluster.
 
-Usage: ``python benchmarks/sweep.py [--repeat 3] [--workers 2] [--max-iterations 100]``.
+Usage: ``python benchmarks/sweep.py [--repeat 3] [--workers 2] [--max-iterations 100]
+[--engine ortools]``.
 
 The 8 variants are 2, 3, 4 and 5 trucks with payloads of 8 and 10 t, each a full day
 (solve, maps, sheets, ``plan.json``), the search stopped by ``--max-iterations`` so both
@@ -55,14 +56,17 @@ def main(argv: list[str]) -> int:
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     p.add_argument("--max-iterations", type=int, default=100)
+    p.add_argument("--engine", default="ortools", choices=("ortools", "pyvrp"),
+                   help="one engine, one process per variant (auto races two in each)")
     args = p.parse_args(argv)
     from distributed import Client, LocalCluster
 
     scenario = planner.Scenario.from_file(planner.SAMPLE_SCENARIO)
     scenario = dataclasses.replace(scenario, solver=dataclasses.replace(
-        scenario.solver, time_limit_s=120, max_iterations=args.max_iterations))
+        scenario.solver, engine=args.engine, time_limit_s=120,
+        max_iterations=args.max_iterations))
     tmp = Path(tempfile.mkdtemp(prefix="sweep-bench-"))
-    print(f"sample, 8 variants {VARIATIONS}, max_iterations {args.max_iterations}, "
+    print(f"sample, 8 variants {VARIATIONS}, {args.engine}, max_iterations {args.max_iterations}, "
           f"{os.cpu_count()} core(s), median of {args.repeat} run(s)")
     serial = [run(scenario, None, tmp / f"serial-{k}") for k in range(args.repeat)]
     t0 = time.perf_counter()

@@ -237,7 +237,7 @@ def run_district(district: _District, scenario: Scenario, folder: Path, G: Any, 
         plan = solve_problem(sc, problem, left_out)
         day = DayResult(scenario=sc, G=G, sites=sites[sites["site_id"].astype(str).isin(keep)],
                         snapped=sub, matrix=matrix, problem=problem, plan=plan)
-        write_day(day, folder)
+        write_day(day, folder, force=True)  # force: keep our plan.json of a previous run
         routing.save_plan(plan, folder / PLAN_FILE)
         row.update(day_row(day))
         piece.update(plan=plan, parts=(problem.stops, problem.facilities, problem.depots,
@@ -405,6 +405,7 @@ def write_districts(rows: Sequence[dict], out: Path, *, plan: routing.Plan,
     if problem is not None:
         maps.write_outputs(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
                            out_dir=out / "overview", date=scenario.date,
+                           timezone=scenario.timezone,
                            title=f"{scenario.name}: {len(rows)} districts — "
                                  f"{scenario.date.isoformat()}")
         files["overview"] = out / "overview"

@@ -61,7 +61,8 @@ SWEEP_KEYS: dict[str, str] = {
     "engine": f"routing engine: {', '.join(ENGINES)}",
     "capacity": "payload of every truck, t",
     "time_limit": "solver time limit, s",
-    "max_iterations": "stop the search after this many solutions (reproducible plans)",
+    "max_iterations": "the search's work budget: a whole number, 'auto' (sized to the day) "
+                      "or 'none' (until the time limit)",
     "seed": "random seed",
 }
 #: Columns of ``sweep.csv`` after the variation keys.
@@ -121,6 +122,8 @@ def _value(key: str, raw: Any, where: str, problems: list[str]) -> Any:
             if raw not in ENGINES:
                 raise ValueError
             return raw
+        if key == "max_iterations" and str(raw).strip().lower() in ("auto", "none"):
+            return None if str(raw).strip().lower() == "none" else "auto"
         number = float(raw) if key in ("capacity", "time_limit") else int(str(raw))
         if isinstance(raw, bool) or number < 0 or (number == 0 and key != "seed"):
             raise ValueError
@@ -287,7 +290,7 @@ def shared_inputs(scenario: Scenario, *, G: Any = None) -> tuple[Any, Any, Any, 
     import geodata
 
     if G is None:
-        G = geodata.load_network(scenario.network.source)
+        G = geodata.load_network(scenario.network.source, profile=scenario.truck)
     sites = load_sites(scenario)
     snapped = geodata.snap_sites(G, sites, max_snap_m=scenario.network.max_snap_m)
     return G, sites, snapped, geodata.travel_matrix(G, snapped)

@@ -39,6 +39,8 @@ _SOLVE_LOCK = threading.Lock()
 
 
 def _text(value: Any) -> str:
+    if value is None:
+        return "none"
     if isinstance(value, tuple | list):
         return "+".join(map(str, value)) or "none"
     return f"{value:g}" if isinstance(value, float) else str(value)
@@ -58,24 +60,31 @@ def _failure(variant: Variant, scenario: Scenario, exc: BaseException) -> dict:
                 error=f"{type(exc).__name__}: {message}")
 
 
-def _check_engine(engine: str) -> None:
-    if engine == "auto" and multiprocessing.current_process().daemon:
-        raise ScenarioError("<sweep>", "engine auto runs both engines as child processes, "
-                            "which a daemonic Dask worker may not start; start the workers "
-                            "with DASK_DISTRIBUTED__WORKER__DAEMON=False")
-
-
 def solve_problem(scenario: Scenario, problem: routing.Problem,
                   left_out: Sequence[routing.Unassigned]) -> routing.Plan:
-    """Solve as ``plan_day`` does, one model per process; ``left_out`` joins unassigned."""
+    """Solve as ``plan_day`` does, one model per process; ``left_out`` joins unassigned.
+
+    Raises
+    ------
+    ScenarioError
+        The ``auto`` engine on a daemonic worker, which may not start the child processes
+        it runs its engines in (the message says how to start the workers).
+    """
     solver = scenario.solver
-    _check_engine(solver.engine)
-    if problem.stops:
+    if not problem.stops:
+        plan = routing.Plan(routes=(), unassigned=(), engine=solver.engine, seed=solver.seed)
+        return dataclasses.replace(plan, unassigned=tuple(left_out))
+    try:
         with _SOLVE_LOCK:
             plan = routing.solve(problem, engine=solver.engine, time_limit=solver.time_limit_s,
                                  seed=solver.seed, max_iterations=solver.max_iterations)
-    else:
-        plan = routing.Plan(routes=(), unassigned=(), engine=solver.engine, seed=solver.seed)
+    except AssertionError as exc:  # multiprocessing's own check, on a daemonic worker
+        if "daemonic" not in str(exc) or not multiprocessing.current_process().daemon:
+            raise
+        raise ScenarioError("<sweep>", f"engine {solver.engine} runs its engines as child "
+                            "processes, which a daemonic Dask worker may not start; start "
+                            "the workers with DASK_DISTRIBUTED__WORKER__DAEMON=False, or "
+                            "vary engine=ortools") from None
     return dataclasses.replace(plan, unassigned=tuple(left_out) + tuple(plan.unassigned))
 
 
@@ -104,7 +113,7 @@ def run_day_variant(variant: Variant, scenario: Scenario, folder: Path, G: Any, 
         plan = solve_problem(scenario, problem, left_out)
         day = DayResult(scenario=scenario, G=G, sites=sites, snapped=snapped, matrix=matrix,
                         problem=problem, plan=plan)
-        write_day(day, folder)
+        write_day(day, folder, force=True)  # force: keep our plan.json of a previous run
         routing.save_plan(plan, folder / PLAN_FILE)
         row = _row(variant, scenario, folder, **day_row(day))
     except (ScenarioError, routing.RoutingError, routing.PlanViolation) as exc:

@@ -1,4 +1,7 @@
-"""District plans: each district its own day (depot, fleet share), then one overview."""
+"""District plans: each district its own day (depot, fleet share), then one overview.
+
+On a cluster (a scheduler and worker processes): see test_sweep.py, which has them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from shapely.geometry import box
+from sweep_fixtures import write_city
 
 import geodata
 import planner
@@ -16,30 +20,10 @@ from planner import ScenarioError, share_fleet
 from planner._districts import NO_DISTRICT, _shares
 
 
-def _split_lon() -> float:
-    sites = geodata.read_sites(geodata.SAMPLE_SITES)
-    return float(sites.geometry.x[sites["kind"] == "dead_spot"].median())
-
-
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
-    """The sample's sites with a district column: west and east of the median longitude;
-    one dead spot has no district."""
-    folder = tmp_path_factory.mktemp("city")
-    sites = geodata.read_sites(geodata.SAMPLE_SITES)
-    split = _split_lon()
-    sites["district"] = ["west" if x < split else "east" for x in sites.geometry.x]
-    sites.loc[sites["kind"] != "dead_spot", "district"] = None
-    nowhere = sites.index[sites["kind"] == "dead_spot"][0]
-    sites.loc[nowhere, "district"] = None
-    columns = ["site_id", "kind", "name", "tonnes", "service_min", "open", "close", "priority",
-               "district", "geometry"]
-    sites[columns].to_file(folder / "sites.geojson", driver="GeoJSON")
-    text = planner.SAMPLE_SCENARIO.read_text()
-    toml = folder / "city.toml"
-    toml.write_text(text.replace('files = ["sample"]', 'files = ["sites.geojson"]')
-                    .replace("max_iterations = 100", "max_iterations = 20"))
-    return toml, str(sites.loc[nowhere, "site_id"]), split
+    """The sample split west/east of its median longitude; one dead spot in no district."""
+    return write_city(tmp_path_factory.mktemp("city"))
 
 
 @pytest.fixture(scope="module")
@@ -124,19 +108,3 @@ def test_no_district_column_is_bad_input(tmp_path, capsys):
     code = run_plan.main(["districts", "--by", "ward", "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2 and "the sites have no 'ward' column" in err and "Traceback" not in err
-
-
-@pytest.mark.slow
-def test_districts_on_a_local_cluster_equal_serial(planned, city, tmp_path, capsys):
-    import run_plan
-
-    result, _ = planned
-    toml, _, _ = city
-    code = run_plan.main(["districts", "--scenario", str(toml), "--workers", "2",
-                          "--out", str(tmp_path)])
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    assert "[2/2] district" in captured.err
-    cols = ["district", "trucks", "trucks_used", "km", "tonnes", "unassigned"]
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "districts.csv")[cols],
-                                  result.table()[cols], check_dtype=False)

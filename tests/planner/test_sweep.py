@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sweep_fixtures import write_city
 
 import planner
 import routing
@@ -28,9 +30,10 @@ TRUCKS = {"trucks": [2, 3, 4], **BUDGET}
 
 @pytest.fixture(scope="module")
 def sample():
+    # OR-Tools alone: one process per variant (auto would race two engines in each)
     scenario = planner.Scenario.from_file(planner.SAMPLE_SCENARIO)
-    return dataclasses.replace(scenario, solver=dataclasses.replace(scenario.solver,
-                                                                    time_limit_s=60))
+    return dataclasses.replace(scenario, solver=dataclasses.replace(
+        scenario.solver, engine="ortools", time_limit_s=60))
 
 
 @pytest.fixture(scope="module")
@@ -136,7 +139,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def scheduler_address():
     """``dask scheduler`` and two ``dask worker --nthreads 1`` processes on loopback."""
     from distributed import Client
@@ -148,8 +151,9 @@ def scheduler_address():
     procs = [subprocess.Popen([*dask_cli, "scheduler", "--host", "127.0.0.1", "--port",
                                str(port), "--dashboard-address", ":0"], **quiet)]
     try:
+        env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}  # as the README
         procs.append(subprocess.Popen([*dask_cli, "worker", address, "--nthreads", "1",
-                                       "--nworkers", "2", "--no-dashboard"], **quiet))
+                                       "--nworkers", "2", "--no-dashboard"], env=env, **quiet))
         deadline = time.monotonic() + 60
         while True:  # the scheduler takes a moment to listen
             try:
@@ -181,7 +185,7 @@ def test_the_same_sweep_on_a_scheduler_and_workers(three, scheduler_address, tmp
 
     code = run_plan.main(["sweep", "--cluster", scheduler_address, "--vary", "trucks=2,3,4",
                           "--vary", "max_iterations=20", "--vary", "time_limit=60",
-                          "--out", str(tmp_path)])
+                          "--vary", "engine=ortools", "--out", str(tmp_path)])
     captured = capsys.readouterr()
     assert code == 0, captured.err
     assert f"the scheduler at {scheduler_address} of 2 worker(s)" in captured.err
@@ -194,8 +198,40 @@ def test_the_same_sweep_on_a_scheduler_and_workers(three, scheduler_address, tmp
 
 
 @pytest.mark.slow
+def test_districts_on_a_scheduler_and_workers_equal_serial(scheduler_address, tmp_path,
+                                                          capsys):
+    import run_plan
+
+    toml, _, _ = write_city(tmp_path)
+    serial = planner.plan_districts(planner.Scenario.from_file(toml), client=None,
+                                    out_dir=tmp_path / "serial")
+    code = run_plan.main(["districts", "--scenario", str(toml), "--cluster", scheduler_address,
+                          "--out", str(tmp_path / "remote")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "[2/2] district" in captured.err
+    cols = ["district", "trucks", "trucks_used", "km", "tonnes", "unassigned"]
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "remote" / "districts.csv")[cols],
+                                  serial.table()[cols], check_dtype=False)
+    assert (tmp_path / "remote" / "overview" / "index.html").is_file()
+
+
+def test_the_cli_local_cluster_is_one_thread_per_worker_process():
+    import multiprocessing
+
+    from planner._sweep_cli import dask_client
+
+    with dask_client(None, tasks=5, workers=2) as c:
+        assert list(c.nthreads().values()) == [1, 1]
+        # not daemonic: the auto engine may start its two engines as child processes
+        daemonic = c.run(lambda: multiprocessing.current_process().daemon)
+        assert set(daemonic.values()) == {False}
+
+
+@pytest.mark.slow
 def test_days_plans_a_campaign_per_variant(sample, client, tmp_path):
-    result = planner.sweep(sample, {"trucks": [1, 3]}, client=client, out_dir=tmp_path, days=5)
+    result = planner.sweep(sample, {"trucks": [1, 3]}, client=client, out_dir=tmp_path, days=5,
+                           campaign_maps="none")
     one, three = result.rows
     assert one["status"] == three["status"] == "planned", result.failed
     assert one["working_days"] >= three["working_days"] >= 1
@@ -203,6 +239,7 @@ def test_days_plans_a_campaign_per_variant(sample, client, tmp_path):
     assert one["unassigned_t"] == three["unassigned_t"] == 0
     folder = Path(three["folder"])
     assert (folder / "summary.csv").is_file() and (folder / "remaining.png").is_file()
+    assert not list(folder.glob("day-*"))  # campaign_maps="none"
     assert "working_days" in pd.read_csv(tmp_path / "sweep.csv").columns
 
 
