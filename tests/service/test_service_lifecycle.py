@@ -142,8 +142,8 @@ def test_a_burst_of_plans_beyond_the_queue_gets_429_with_retry_after_not_a_crash
             assert int(a.headers["retry-after"]) >= 1
             assert "queue is full" in a.json()["detail"][0]["msg"]
         assert c.get("/v1/health").status_code == 200  # not a crash
-        assert wait_plan(c, accepted[-1])["status"] == "done"  # the queue drains
-        assert all(c.get(f"/v1/plans/{p}").json()["status"] == "done" for p in accepted)
+        for plan_id in accepted:  # the queue drains
+            assert wait_plan(c, plan_id)["status"] == "done"
 
         # one service per database: a second one is refused, the first goes on
         second = subprocess.run(
