@@ -290,7 +290,27 @@ def travel_matrix(
         g.junctions, t_build - start, len(src), t_search - t_build,
         time.perf_counter() - start, n_bad,
     )  # fmt: skip
+    if g.edge_based and n_bad:
+        _warn_cut_off(ids, sites, duration, G.graph.get("uturn_penalty_s"))
     return TravelMatrix(site_ids=ids, duration_s=duration, distance_m=distance, _context=ctx)
+
+
+def _warn_cut_off(ids: tuple[str, ...], sites: list[dict[str, Any] | None],
+                  duration: np.ndarray, uturn_penalty_s: float | None) -> None:  # fmt: skip
+    """Name the snapped sites that turn rules leave no way to (or from) any other site."""
+    live = np.array([s is not None for s in sites])
+    if live.sum() < 2:
+        return
+    fin = np.isfinite(duration) & live[:, None] & live[None, :]
+    np.fill_diagonal(fin, False)
+    cut = np.flatnonzero(live & ~(fin.any(axis=0) & fin.any(axis=1)))
+    if len(cut):
+        hint = ("; a TruckProfile with uturn_penalty_s (e.g. 60) allows U-turns at junctions"
+                if uturn_penalty_s is None else "")  # fmt: skip
+        logger.warning(
+            "%d site(s) cannot be reached or left within the turn restrictions and the "
+            "U-turn rule: %s%s", len(cut), ", ".join(ids[i] for i in cut[:10]), hint,
+        )  # fmt: skip
 
 
 def _option_arrays(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import logging
 
 import geopandas as gpd
 import networkx as nx
@@ -171,3 +172,17 @@ def test_two_sites_at_one_junction_are_zero_apart(make_graph, make_snapped, turn
     assert tm.duration_s[0, 1] == tm.duration_s[1, 0] == 0.0
     assert tm.duration_s[0, 2] == pytest.approx(5.0, abs=1e-3)  # from the junction onward
     assert tm.path("A", "C").nodes == (1,)
+
+
+def test_a_site_the_turn_rules_cut_off_is_named(make_graph, make_snapped, caplog):
+    # straight on only, both ways along the main street: the side street 1 - 3 has no way in
+    G = t_junction(make_graph)
+    G.graph["turn_restrictions"] = (
+        TurnRestriction(4, "only", "only_straight_on", (101,), (102,), 1),
+        TurnRestriction(5, "only", "only_straight_on", (102,), (101,), 1))
+    snapped = make_snapped(G, [("S", 0, 1, 0, 0.5), ("T", 1, 3, 0, 0.5),
+                               ("C", 1, 2, 0, 0.5)])
+    caplog.set_level(logging.WARNING, logger="geodata")
+    tm = geodata.travel_matrix(G, snapped)
+    assert np.isinf(tm.duration_s[0, 1]) and np.isfinite(tm.duration_s[1, 0])
+    assert "1 site(s) cannot be reached or left" in caplog.text and ": T;" in caplog.text
