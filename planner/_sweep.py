@@ -67,7 +67,7 @@ SWEEP_KEYS: dict[str, str] = {
 }
 #: Columns of ``sweep.csv`` after the variation keys.
 COLUMNS = ("status", "error", "trucks", "trucks_used", "km", "hours", "tonnes", "unassigned",
-           "unassigned_t", "solve_s", "task_s", "folder")
+           "unassigned_t", "solve_s", "stopped_by", "task_s", "folder")
 CAMPAIGN_COLUMNS = ("working_days", "lower_bound_days", "trips")
 RowCallback = Callable[[dict, int, int], None]
 

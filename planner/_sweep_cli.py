@@ -171,8 +171,9 @@ def _progress_printer(quiet: bool, name: str = "variant"):
         label = row.get("label") or row.get("district", "")
         if row["status"] == "planned":
             left = f" ({row['unassigned_t']:g} t)" if row["unassigned"] else ""
+            stop = row.get("stopped_by")
             what = (f"{row['km']:.1f} km, {row['unassigned']} unassigned{left}, "
-                    f"{row['task_s']:.1f} s")
+                    f"{row['task_s']:.1f} s" + (f" (search stopped by {stop})" if stop else ""))
         else:
             what = f"FAILED: {row['error']}"
         print(f"  [{done}/{total}] {name} {label}: {what}", file=sys.stderr, flush=True)

@@ -97,8 +97,10 @@ def day_row(day: DayResult) -> dict:
            "unassigned": len(work), "unassigned_t": round(sum(u.load_t for u in work), 3),
            "solve_s": round(plan.solve_seconds, 3)}
     search = plan.meta.get("search")
-    if search is not None:
+    if search is not None:  # what stopped the search: a budget (reproducible) or the clock
         row["search"] = search
+        if isinstance(search, dict) and search.get("stopped_by"):
+            row["stopped_by"] = str(search["stopped_by"])
     return row
 
 
