@@ -170,6 +170,9 @@ def run_case(tree: Path, case: str, out: Path, args: argparse.Namespace) -> dict
         return None
     result = json.loads(line[len("RESULT "):])
     files = {k: Path(v) for k, v in result["files"].items()}
+    if not result["stops"]:
+        print(f"  {case} at {tree.name}: the plan has no route", file=sys.stderr)
+        return None
     busiest = max(result["stops"], key=result["stops"].get)
     driver = next(p for name, p in files.items()
                   if name.endswith(".html") and name.startswith("truck-") and busiest in name)
@@ -224,18 +227,21 @@ def main(argv: list[str] | None = None) -> int:
                       "see ../shared/cities/README.md) |")
                 continue
             started = time.perf_counter()
-            rows = [("ours", run_case(ROOT, case, tmp / f"ours-{case}" / "day", args))]
-            if base is not None:
-                rows.append((f"at {args.baseline}",
-                             run_case(base, case, tmp / f"base-{case}" / "day", args)))
             label = "sample" if case == "sample" else f"{case} sites"
-            for who, r in rows:
+            runs = [("ours", ROOT, "ours")]
+            if base is not None:
+                runs.append((f"at {args.baseline}", base, "base"))
+            rows = []
+            for who, tree, tag in runs:
+                r = run_case(tree, case, tmp / f"{tag}-{case}" / "day", args)
+                rows.append((who, r))
                 if r is None:
-                    print(f"| {label} | {who} | failed (see stderr) |")
+                    print(f"| {label} | {who} | failed (see stderr) |", flush=True)
                     continue
                 print(f"| {label} | {who} | {r['write_s']:.2f} | {r['html_kb']:.0f} | "
                       f"{r['overview_kb']:.0f} | {r['overview_ms']:.0f} | "
-                      f"{r['driver_stops']} | {r['driver_kb']:.0f} | {r['driver_ms']:.0f} |")
+                      f"{r['driver_stops']} | {r['driver_kb']:.0f} | {r['driver_ms']:.0f} |",
+                      flush=True)
             if len(rows) == 2 and rows[0][1] and rows[1][1]:
                 a, b = rows[0][1], rows[1][1]
                 ratio = {k: a[k] / b[k] if b[k] else float("nan")

@@ -32,9 +32,12 @@ from maps._tiles import TileSource, tile_source
 __all__ = [
     "PageScript",
     "add_cluster",
+    "layer_control",
     "leaflet_assets",
     "new_map",
+    "plugin_assets",
     "render_html",
+    "sub_group",
     "to_json",
 ]
 

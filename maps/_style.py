@@ -18,7 +18,6 @@ __all__ = [
     "hhmm",
     "site_icon_html",
     "stop_icon_html",
-    "tonnes_radius_px",
     "truck_colours",
 ]
 
@@ -74,12 +73,6 @@ def fmt_distance(metres: float) -> str:
 def fmt_tonnes(tonnes: float) -> str:
     """Tonnes with one decimal: ``"4.5 t"``."""
     return f"{tonnes:.1f} t"
-
-
-def tonnes_radius_px(tonnes: float) -> float:
-    """Circle radius in pixels for a dead spot of ``tonnes`` (area grows with tonnes)."""
-    t = max(0.0, float(tonnes) if math.isfinite(tonnes) else 0.0)
-    return round(min(18.0, 4.0 + 3.0 * math.sqrt(t)), 1)
 
 
 def site_icon_html(kind: str, label: str = "") -> str:
