@@ -27,6 +27,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import ClassVar, TextIO
 
+import i18n
+from i18n import N_
+from i18n import gettext as _
+
 EXIT_OK, EXIT_BAD_INPUT, EXIT_UNASSIGNED = 0, 2, 3
 SUBCOMMANDS = ("plan", "campaign", "sweep", "districts", "init", "progress")
 #: One line of ``--help`` per subcommand (others show "see run_plan.py NAME --help").
@@ -94,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--layer", metavar="NAME", help="layer of GeoPackage site files with several")
     p.add_argument("--strict", action="store_true",
                    help="exit 3 if any dead spot or bin is left unassigned")
+    p.add_argument("--lang", metavar="LANG", help="language of the pages, sheets, directions and "
+                   f"messages: {', '.join(i18n.LANGUAGES)} (default: the scenario's language, "
+                   "else en); every subcommand takes it")
     noise = p.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true",
                        help="print only errors, unassigned work (on stderr) and paths")
@@ -110,13 +117,13 @@ def _budget(text: str) -> int | str:
     except ValueError:
         value = 0
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"got {text!r}; give a whole number > 0, 'auto' or "
-                                         "'none'")
+        raise argparse.ArgumentTypeError(
+            _("got {text!r}; give a whole number > 0, 'auto' or 'none'").format(text=text))
     return value
 
 
 def _bad(message: str) -> int:
-    print(f"run_plan: error: {message}", file=sys.stderr)
+    print(_("run_plan: error: {message}").format(message=message), file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
@@ -129,7 +136,7 @@ def apply_overrides(scenario, args: argparse.Namespace):
     name = getattr(args, "name", None)
     if name is not None:
         if not name.strip():
-            raise ScenarioError("--name", "got an empty name; give the plan a name")
+            raise ScenarioError("--name", _("got an empty name; give the plan a name"))
         changes["name"] = name.strip()
     elif args.sites and not args.scenario and args.sites[0] != "sample":
         changes["name"] = Path(args.sites[0]).name.split(".")[0]  # not "sample": their city
@@ -143,8 +150,9 @@ def apply_overrides(scenario, args: argparse.Namespace):
                       for s in args.sites)
         missing = [f for f in files if f != "sample" and not Path(f).is_file()]
         if missing:
-            raise ScenarioError("--sites", [f"{f} does not exist; check the path (relative to "
-                                            "the working directory)" for f in missing])
+            raise ScenarioError("--sites", [_("{path} does not exist; check the path (relative "
+                                              "to the working directory)").format(path=f)
+                                            for f in missing])
         changes["site_files"] = files
     reading = {key: value for key, value in (("sites_crs", getattr(args, "sites_crs", None)),
                                               ("sites_encoding", getattr(args, "encoding", None)),
@@ -161,14 +169,17 @@ def apply_overrides(scenario, args: argparse.Namespace):
     fleet = scenario.fleet
     if args.trucks is not None:
         if args.trucks < 1:
-            raise ScenarioError("--trucks", f"got {args.trucks}; give at least 1 truck")
+            raise ScenarioError("--trucks", _("got {n}; give at least 1 truck").format(
+                n=args.trucks))
         if len(fleet) != 1:
-            raise ScenarioError("--trucks", f"the scenario {scenario.source} has {len(fleet)} "
-                                "fleet types; set each [[fleet]] count in the file instead")
+            raise ScenarioError("--trucks", _(
+                "the scenario {source} has {n} fleet types; set each [[fleet]] count in the "
+                "file instead").format(source=scenario.source, n=len(fleet)))
         fleet = (replace(fleet[0], count=args.trucks),)
     if args.capacity is not None:
         if args.capacity <= 0:
-            raise ScenarioError("--capacity", f"got {args.capacity:g}; give tonnes > 0")
+            raise ScenarioError("--capacity", _("got {value:g}; give tonnes > 0").format(
+                value=args.capacity))
         fleet = tuple(replace(f, capacity_t=args.capacity) for f in fleet)
     changes["fleet"] = fleet
     if getattr(args, "truck", None) is not None:
@@ -187,7 +198,10 @@ def apply_overrides(scenario, args: argparse.Namespace):
         try:
             changes["date"] = dt.date.fromisoformat(args.date)
         except ValueError:
-            raise ScenarioError("--date", f"got {args.date!r}; give YYYY-MM-DD") from None
+            raise ScenarioError("--date", _("got {value!r}; give YYYY-MM-DD").format(
+                value=args.date)) from None
+    if i18n.chosen() is not None:  # --lang (main chose it) over the scenario's language
+        changes["language"] = i18n.chosen()
     return replace(scenario, **changes)
 
 
@@ -201,9 +215,11 @@ def _truck_profile(path: str):
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except OSError as exc:
-        raise ScenarioError("--truck", f"{path}: {exc.strerror}; check the path") from None
+        raise ScenarioError("--truck", _("{path}: {error}; check the path").format(
+            path=path, error=exc.strerror)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError("--truck", f"{path}: invalid TOML: {exc}") from None
+        raise ScenarioError("--truck", _("{path}: invalid TOML: {error}").format(
+            path=path, error=exc)) from None
     table = data.get("truck", data)
     probe = {"truck": table, "fleet": [{"name": "probe", "count": 1, "capacity_t": 1.0}]}
     return Scenario.from_dict(probe, source=f"--truck {path}").truck
@@ -211,19 +227,21 @@ def _truck_profile(path: str):
 
 #: Sentences of the settings report (whole sentences, one place, for translation).
 SETTINGS_TEXTS = {
-    "file": "Settings from {path}.",
-    "sample": "Fleet, shift, lunch and costs are the bundled sample's ({path}); for your own "
-              "city write a scenario with 'run_plan.py init city.toml' and pass --scenario.",
-    "fleet": "  fleet {name!r}: {count} truck(s) of {capacity:g} t, depot {depot}, shift "
-             "{start}-{end}, {lunch}, cost {fixed:g} per truck + {km:g} per km + {hour:g} per "
-             "hour",
-    "lunch": "lunch {minutes:g} min between {start} and {end}",
-    "no_lunch": "no lunch break",
-    "flags": "  from the command line: {flags}",
-    "zone": "  time zone {zone}, truck profile {profile}",
-    "zone_default": "  time zone UTC (the default: set timezone in the scenario), truck "
-                    "profile {profile}",
-    "profile": "{height:g} m high, {weight:g} t, up to {speed:g} km/h",
+    "file": N_("Settings from {path}."),
+    "sample": N_("Fleet, shift, lunch and costs are the bundled sample's ({path}); for your "
+                 "own city write a scenario with 'run_plan.py init city.toml' and pass "
+                 "--scenario."),
+    "fleet": N_("  fleet {name!r}: {count} truck(s) of {capacity:g} t, depot {depot}, shift "
+                "{start}-{end}, {lunch}, cost {fixed:g} per truck + {km:g} per km + {hour:g} "
+                "per hour"),
+    "lunch": N_("lunch {minutes:g} min between {start} and {end}"),
+    "no_lunch": N_("no lunch break"),
+    "only_depot": N_("the only one"),
+    "flags": N_("  from the command line: {flags}"),
+    "zone": N_("  time zone {zone}, truck profile {profile}"),
+    "zone_default": N_("  time zone UTC (the default: set timezone in the scenario), truck "
+                       "profile {profile}"),
+    "profile": N_("{height:g} m high, {weight:g} t, up to {speed:g} km/h"),
 }
 _FLAGS = ("name", "network", "sites", "trucks", "capacity", "truck", "engine", "time_limit",
           "seed", "max_iterations", "date")
@@ -240,24 +258,25 @@ def settings_lines(scenario, args: argparse.Namespace) -> list[str]:
     shown = Path(scenario.source)
     if source.parent == TEMPLATE.parent:  # a bundled scenario: its place in the project
         shown = Path("planner", "data", source.name)
-    lines = [SETTINGS_TEXTS["sample" if own_city else "file"].format(path=shown)]
+    texts = {key: _(text) for key, text in SETTINGS_TEXTS.items()}
+    lines = [texts["sample" if own_city else "file"].format(path=shown)]
     for f in scenario.fleet:
-        lunch = (SETTINGS_TEXTS["lunch"].format(minutes=f.break_min, start=f.break_start,
-                                                end=f.break_end)
-                 if f.break_min else SETTINGS_TEXTS["no_lunch"])
-        lines.append(SETTINGS_TEXTS["fleet"].format(
-            name=f.name, count=f.count, capacity=f.capacity_t, depot=f.depot or "the only one",
+        lunch = (texts["lunch"].format(minutes=f.break_min, start=f.break_start,
+                                       end=f.break_end)
+                 if f.break_min else texts["no_lunch"])
+        lines.append(texts["fleet"].format(
+            name=f.name, count=f.count, capacity=f.capacity_t, depot=f.depot or texts["only_depot"],
             start=f.shift_start, end=f.shift_end, lunch=lunch, fixed=f.fixed_cost,
             km=f.cost_per_km, hour=f.cost_per_hour))
     flags = [f"--{k.replace('_', '-')}" for k in _FLAGS if getattr(args, k, None) is not None
              and getattr(args, k) != []]
     if flags:
-        lines.append(SETTINGS_TEXTS["flags"].format(flags=", ".join(flags)))
+        lines.append(texts["flags"].format(flags=", ".join(flags)))
     truck = scenario.truck or geodata.TruckProfile()
-    profile = SETTINGS_TEXTS["profile"].format(height=truck.height_m, weight=truck.weight_t,
-                                               speed=truck.top_speed_kph)
+    profile = texts["profile"].format(height=truck.height_m, weight=truck.weight_t,
+                                      speed=truck.top_speed_kph)
     zone = getattr(scenario, "timezone", "UTC")
-    lines.append(SETTINGS_TEXTS["zone" if zone != "UTC" else "zone_default"].format(
+    lines.append(texts["zone" if zone != "UTC" else "zone_default"].format(
         zone=zone, profile=profile))
     return lines
 
@@ -265,11 +284,12 @@ def settings_lines(scenario, args: argparse.Namespace) -> list[str]:
 class _Printer:
     """Progress lines for the long steps (stderr) and the final report (stdout)."""
 
-    STEPS: ClassVar[dict[str, str]] = {"network": "street network loaded", "sites": "sites read",
-                                       "snapping": "sites snapped to streets",
-                                       "matrix": "travel matrix",
-                                       "problem": "routing problem built",
-                                       "solve": "routes solved"}
+    STEPS: ClassVar[dict[str, str]] = {"network": N_("street network loaded"),
+                                       "sites": N_("sites read"),
+                                       "snapping": N_("sites snapped to streets"),
+                                       "matrix": N_("travel matrix"),
+                                       "problem": N_("routing problem built"),
+                                       "solve": N_("routes solved")}
 
     def __init__(self, *, quiet: bool, err: TextIO, out: TextIO) -> None:
         self.quiet, self.err, self.out = quiet, err, out
@@ -278,9 +298,11 @@ class _Printer:
 
     def step(self, name: str, seconds: float) -> None:
         if not self.quiet:
-            print(f"  {self.STEPS.get(name, name):<26} {seconds:7.2f} s", file=self.err)
+            label = _pad(_(self.STEPS.get(name, name)), 26)
+            print(_("  {step} {seconds:7.2f} s").format(step=label, seconds=seconds),
+                  file=self.err)
             if name == "problem":
-                print("  solving (the search objective as it improves) ...", file=self.err)
+                print(_("  solving (the search objective as it improves) ..."), file=self.err)
 
     def progress(self, p) -> None:
         best = self.best.get(p.engine)
@@ -292,8 +314,9 @@ class _Printer:
                 or p.seconds - self.last_print.get(p.engine, -1.0) < 0.5):
             return
         self.last_print[p.engine] = p.seconds
-        print(f"    {p.seconds:6.1f} s  {p.engine:<8} objective {p.objective:12.1f}  "
-              f"trucks {p.routes}", file=self.err)
+        print(_("    {seconds:6.1f} s  {engine:<8} objective {objective:12.1f}  trucks "
+                "{trucks}").format(seconds=p.seconds, engine=p.engine, objective=p.objective,
+                                   trucks=p.routes), file=self.err)
 
     def say(self, text: str = "") -> None:
         print(text, file=self.out)
@@ -301,22 +324,57 @@ class _Printer:
 
 #: Sentences of the report (whole sentences, one place, for translation).
 REPORT_TEXTS = {
-    "idle": "{n} truck(s) stay at the depot: {trucks}.",
-    "cost": "Cost is the day as driven (per truck, km and hour, waiting and lunch included), "
-            "not the search objective above.",
-    "unassigned": "Unassigned: {n} ({tonnes:.1f} t)",
-    "none": "Unassigned: none, every site is served.",
-    "not_used": "Not used:",
+    "idle": N_("{n} truck(s) stay at the depot: {trucks}."),
+    "cost": N_("Cost is the day as driven (per truck, km and hour, waiting and lunch "
+               "included), not the search objective above."),
+    "unassigned": N_("Unassigned: {n} ({tonnes:.1f} t)"),
+    "none": N_("Unassigned: none, every site is served."),
+    "not_used": N_("Not used:"),
+    "planning": N_("Planning {name!r} for {date}: {n} truck(s), network {network!r}"),
+    "plan_for": N_("Plan for {date} ({name}), engine {engine}, seed {seed}:"),
+    "planned": N_("Planned in {seconds:.1f} s. Open:"),
+    "strict": N_("run_plan: --strict: {n} site(s) left unassigned"),
+    "interrupted": N_("run_plan: interrupted; nothing was written"),
+    "not_found": N_("{path}: file not found; check the path"),
+    "cannot_write": N_("cannot write {path}: {error}; the output folder is as it was before "
+                       "this run"),
+    "the_plan": N_("the plan"),
 }
+#: The table's column labels (``summary_lines``).
+TABLE_LABELS = {"truck": N_("truck"), "stops": N_("stops"), "tonnes": N_("tonnes"),
+                "km": N_("km"), "hours": N_("hours"), "unloads": N_("unloads"),
+                "cost": N_("cost"), "total": N_("total")}
+#: The labels of the paths printed last (``_print_paths``).
+PATH_LABELS = {"overview": N_("overview"), "timeline": N_("timeline"),
+               "driver": N_("driver map"), "print": N_("to print"), "all": N_("all files")}
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal (CJK characters take two)."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int, *, right: bool = False) -> str:
+    """``text`` padded to ``width`` terminal columns (``right``: aligned right)."""
+    fill = " " * max(0, width - _width(text))
+    return fill + text if right else text + fill
+
+
+def _reason(u) -> str:
+    """The reason of unassigned work in the run's language (from its code and details)."""
+    return i18n.reason_text(getattr(u, "code", ""), getattr(u, "details", None), u.reason)
 
 
 def unassigned_lines(day) -> list[str]:
     """The unassigned work (dead spots and bins) with reasons; one line if there is none."""
     work = day.unassigned_work
     if not work:
-        return [REPORT_TEXTS["none"]]
-    lines = [REPORT_TEXTS["unassigned"].format(n=len(work), tonnes=sum(u.load_t for u in work))]
-    lines.extend(f"  {u.stop_id:<12}{u.load_t:>7.1f} t  {u.reason}" for u in work)
+        return [_(REPORT_TEXTS["none"])]
+    lines = [_(REPORT_TEXTS["unassigned"]).format(n=len(work),
+                                                  tonnes=sum(u.load_t for u in work))]
+    lines.extend(f"  {u.stop_id:<12}{u.load_t:>7.1f} t  {_reason(u)}" for u in work)
     return lines
 
 
@@ -330,16 +388,20 @@ def summary_lines(day) -> list[str]:
 
     plan = day.plan
     width = 57
-    lines = [f"{'truck':<7}{'stops':>6}{'tonnes':>9}{'km':>9}{'hours':>8}{'unloads':>9}"
-             f"{'cost':>9}", "-" * width]
+    label = {key: _(text) for key, text in TABLE_LABELS.items()}
+    lines = [_pad(label["truck"], 7) + "".join(
+        _pad(label[k], w, right=True) for k, w in (("stops", 6), ("tonnes", 9), ("km", 9),
+                                                   ("hours", 8), ("unloads", 9), ("cost", 9))),
+             "-" * width]
     for r in plan.routes:
         lines.append(f"{r.vehicle_id:<7}{len(r.stops):>6}{r.tonnes:>9.1f}{r.distance_km:>9.1f}"
                      f"{r.duration_h:>8.2f}{r.unload_trips:>9}{r.cost:>9.1f}")
     lines.append("-" * width)
-    lines.append(f"{'total':<7}{sum(len(r.stops) for r in plan.routes):>6}{plan.tonnes:>9.1f}"
+    lines.append(f"{_pad(label['total'], 7)}{sum(len(r.stops) for r in plan.routes):>6}"
+                 f"{plan.tonnes:>9.1f}"
                  f"{plan.distance_km:>9.1f}{plan.duration_h:>8.2f}{plan.unload_trips:>9}"
                  f"{plan.cost:>9.1f}")
-    lines.append(REPORT_TEXTS["cost"])
+    lines.append(_(REPORT_TEXTS["cost"]))
     names = dict(zip(day.snapped["site_id"].astype(str), day.snapped["name"].fillna("")
                      .astype(str), strict=True)) if "name" in day.snapped else {}
     for r in plan.routes:
@@ -349,13 +411,13 @@ def summary_lines(day) -> list[str]:
     used = {r.vehicle_id for r in plan.routes}
     idle = [v.id for v in day.problem.vehicles if v.id not in used]
     if idle:
-        lines.append(REPORT_TEXTS["idle"].format(n=len(idle), trucks=", ".join(idle)))
+        lines.append(_(REPORT_TEXTS["idle"]).format(n=len(idle), trucks=", ".join(idle)))
     work = day.unassigned_work
     other = [u for u in plan.unassigned if u not in work]
     lines.extend(unassigned_lines(day))
     if other:
-        lines.append(REPORT_TEXTS["not_used"])
-        lines.extend(f"  {u.site_id:<12}  {u.reason}" for u in other)
+        lines.append(_(REPORT_TEXTS["not_used"]))
+        lines.extend(f"  {u.site_id:<12}  {_reason(u)}" for u in other)
     import routing
 
     lines.extend(routing.search_lines(plan))
@@ -381,9 +443,9 @@ def plan_command(argv: Sequence[str]) -> int:
         path = Path(args.scenario) if args.scenario else planner.SAMPLE_SCENARIO
         scenario = apply_overrides(planner.Scenario.from_file(path), args)
         if not args.quiet:
-            print(f"Planning {scenario.name!r} for {scenario.date.isoformat()}: "
-                  f"{scenario.num_trucks} truck(s), network {scenario.network.source!r}",
-                  file=sys.stderr)
+            print(_(REPORT_TEXTS["planning"]).format(
+                name=scenario.name, date=scenario.date.isoformat(), n=scenario.num_trucks,
+                network=scenario.network.source), file=sys.stderr)
             for line in settings_lines(scenario, args):
                 print(line, file=sys.stderr)
         out_dir = Path(args.out) if args.out else scenario.output_dir()
@@ -398,30 +460,30 @@ def plan_command(argv: Sequence[str]) -> int:
         logger.debug("bad input", exc_info=True)
         return _bad(str(exc))
     except FileNotFoundError as exc:
-        return _bad(f"{exc.filename or exc}: file not found; check the path")
+        return _bad(_(REPORT_TEXTS["not_found"]).format(path=exc.filename or exc))
     except OSError as exc:  # the disk filled up, a permission changed while planning...
         logger.debug("cannot write", exc_info=True)
-        return _bad(f"cannot write {exc.filename or 'the plan'}: {exc.strerror or exc}; the "
-                    "output folder is as it was before this run")
+        return _bad(_(REPORT_TEXTS["cannot_write"]).format(
+            path=exc.filename or _(REPORT_TEXTS["the_plan"]), error=exc.strerror or exc))
     except KeyboardInterrupt:
-        print("run_plan: interrupted; nothing was written", file=sys.stderr)
+        print(_(REPORT_TEXTS["interrupted"]), file=sys.stderr)
         return 130
     total = time.perf_counter() - started
     if not args.quiet:
         printer.say()
-        printer.say(f"Plan for {scenario.date.isoformat()} ({scenario.name}), engine "
-                    f"{day.plan.engine}, seed {scenario.solver.seed}:")
+        printer.say(_(REPORT_TEXTS["plan_for"]).format(
+            date=scenario.date.isoformat(), name=scenario.name, engine=day.plan.engine,
+            seed=scenario.solver.seed))
         for line in summary_lines(day):
             printer.say(line)
         printer.say()
-        printer.say(f"Planned in {total:.1f} s. Open:")
+        printer.say(_(REPORT_TEXTS["planned"]).format(seconds=total))
     elif day.unassigned_work:  # unassigned work is never quiet
         for line in unassigned_lines(day):
             print(line, file=sys.stderr)
     _print_paths(files, out_dir, printer)
     if args.strict and day.unassigned_work:
-        print(f"run_plan: --strict: {len(day.unassigned_work)} site(s) left unassigned",
-              file=sys.stderr)
+        print(_(REPORT_TEXTS["strict"]).format(n=len(day.unassigned_work)), file=sys.stderr)
         return EXIT_UNASSIGNED
     return EXIT_OK
 
@@ -429,16 +491,17 @@ def plan_command(argv: Sequence[str]) -> int:
 def _print_paths(files: dict, out_dir: Path, printer: _Printer) -> None:
     paths = {name: Path(p) for name, p in files.items()}
     index = paths.get("index.html", out_dir / "index.html")
-    printer.say(f"  overview     {index}")
+    label = {key: _pad(_(text), 12) for key, text in PATH_LABELS.items()}
+    printer.say(f"  {label['overview']} {index}")
     if "timeline.html" in paths:
-        printer.say(f"  timeline     {paths['timeline.html']}")
+        printer.say(f"  {label['timeline']} {paths['timeline.html']}")
     for name, p in sorted(paths.items()):
         if name.startswith("truck-") and name.endswith(".html"):
-            printer.say(f"  driver map   {p}")
+            printer.say(f"  {label['driver']} {p}")
     if not printer.quiet:
         if any(n.startswith("sheet-") and n.endswith(".html") for n in paths):
-            printer.say(f"  to print     {out_dir / 'sheet-*.html'}")
-        printer.say(f"  all files    {out_dir}{'/' if not str(out_dir).endswith('/') else ''}")
+            printer.say(f"  {label['print']} {out_dir / 'sheet-*.html'}")
+        printer.say(f"  {label['all']} {out_dir}{'/' if not str(out_dir).endswith('/') else ''}")
 
 
 def _configure_logging(args: argparse.Namespace) -> None:
@@ -469,9 +532,10 @@ def init_command(argv: Sequence[str]) -> int:
         return int(exc.code or 0)
     path = Path(args.path)
     if path.suffix != ".toml":
-        return _bad(f"init: {path}: give a file name ending in .toml")
+        return _bad(_("init: {path}: give a file name ending in .toml").format(path=path))
     if path.exists() and not args.force:
-        return _bad(f"init: {path} exists; pass --force to replace it, or give another name")
+        return _bad(_("init: {path} exists; pass --force to replace it, or give another "
+                      "name").format(path=path))
     name = (args.name or path.stem).replace('"', "'")
     text = TEMPLATE.read_text(encoding="utf-8").replace('name = "my-city"', f'name = "{name}"',
                                                          1)
@@ -480,9 +544,10 @@ def init_command(argv: Sequence[str]) -> int:
         path.write_text(text, encoding="utf-8")
         planner.Scenario.from_file(path)  # the template must stay valid
     except OSError as exc:
-        return _bad(f"init: cannot write {path}: {exc.strerror}")
-    print(f"wrote {path}: set the network, site files, time zone and fleet, then plan with\n"
-          f"  python run_plan.py --scenario {path}")
+        return _bad(_("init: cannot write {path}: {error}").format(path=path,
+                                                                   error=exc.strerror))
+    print(_("wrote {path}: set the network, site files, time zone and fleet, then plan with\n"
+            "  python run_plan.py --scenario {path}").format(path=path))
     return EXIT_OK
 
 
@@ -505,12 +570,14 @@ def progress_command(argv: Sequence[str]) -> int:
         rows = maps.read_sheet_progress(args.sheets)
         out = maps.write_progress_csv(rows, args.out)
     except maps.SheetError as exc:
-        return _bad(f"progress: {exc}")
+        return _bad(_("progress: {error}").format(error=exc))
     except OSError as exc:
-        return _bad(f"progress: cannot write {args.out}: {exc.strerror}")
+        return _bad(_("progress: cannot write {path}: {error}").format(path=args.out,
+                                                                       error=exc.strerror))
     tonnes = sum(r["tonnes_cleared"] for r in rows)
-    print(f"{len(rows)} stop(s) done, {tonnes:.1f} t, written to {out}; re-plan the rest with\n"
-          f"  python run_plan.py campaign --progress {out} --start-date YYYY-MM-DD")
+    print(_("{n} stop(s) done, {tonnes:.1f} t, written to {path}; re-plan the rest with\n"
+            "  python run_plan.py campaign --progress {path} --start-date YYYY-MM-DD").format(
+                n=len(rows), tonnes=tonnes, path=out))
     return EXIT_OK
 
 
@@ -533,12 +600,63 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = argv[0] if argv and argv[0] in SUBCOMMANDS else "plan"
     if argv and argv[0] == command:
         argv = argv[1:]
+    lang, argv = _split_lang(argv)
+    try:
+        lang = i18n.normalize(lang) if lang is not None else _scenario_language(argv)
+    except i18n.LanguageError as exc:
+        return _bad(f"--lang: {exc}")
+    with i18n.use(lang):  # every text of this run, in every subcommand
+        return _dispatch(command, argv)
+
+
+def _split_lang(argv: list[str]) -> tuple[str | None, list[str]]:
+    """``--lang X`` / ``--lang=X`` taken off the arguments (every subcommand takes it)."""
+    rest: list[str] = []
+    lang = None
+    args = iter(argv)
+    for arg in args:
+        if arg == "--lang":
+            lang = next(args, "")  # a missing value is an unknown language
+        elif arg.startswith("--lang="):
+            lang = arg.split("=", 1)[1]
+        else:
+            rest.append(arg)
+    if lang is not None and not lang.strip():
+        lang = "?"
+    return lang, rest
+
+
+def _scenario_language(argv: list[str]) -> str | None:
+    """The ``language`` of the ``--scenario`` file, read ahead so its errors speak it too.
+
+    A file that cannot be read, or a language that is not known, gives ``None`` here: the
+    scenario's own reading reports it.
+    """
+    import tomllib
+
+    path = None
+    for i, arg in enumerate(argv):
+        if arg == "--scenario" and i + 1 < len(argv):
+            path = argv[i + 1]
+        elif arg.startswith("--scenario="):
+            path = arg.split("=", 1)[1]
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            return i18n.normalize(tomllib.load(fh).get("language"))
+    except (OSError, tomllib.TOMLDecodeError, i18n.LanguageError, AttributeError):
+        return None
+
+
+def _dispatch(command: str, argv: list[str]) -> int:
+    """Run one subcommand (in the language ``main`` chose)."""
     if command == "campaign":
         import planner
 
         campaign_main = getattr(planner, "campaign_main", None)
         if campaign_main is None:
-            return _bad("the campaign planner is not installed in this version")
+            return _bad(_("the campaign planner is not installed in this version"))
         return int(campaign_main(argv) or 0)
     if command in ("sweep", "districts"):  # on Dask: planner/_sweep_cli.py
         from planner import districts_main, sweep_main

@@ -126,6 +126,18 @@ def _sites_problems(crs: Any, encoding: Any, problems: list[str]) -> None:
                             "'utf-8', 'gb18030' or 'cp1252'")
 
 
+def _language_problem(scenario: Any, problems: list[str]) -> None:
+    """``language`` normalised to its tag (``"zh_CN"`` -> ``"zh-CN"``), or a problem."""
+    import i18n
+
+    try:
+        object.__setattr__(scenario, "language", i18n.normalize(scenario.language))
+    except i18n.LanguageError:
+        problems.append(i18n.gettext(i18n.N_(
+            "language: got {value!r}; use one of {languages}")).format(
+                value=scenario.language, languages=", ".join(i18n.LANGUAGES)))
+
+
 def _finite(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -423,6 +435,10 @@ class Scenario:
         coordinates that carry none (an EPSG code, ``"GCJ-02"`` for Amap/Tencent or
         ``"BD-09"`` for Baidu points, converted to WGS-84), the encoding of CSVs
         (``None``: detected) and the layer of GeoPackages with several.
+    language
+        The language of the pages, sheets, directions and messages: ``"en"`` (default)
+        or ``"zh-CN"`` (``i18n.LANGUAGES``; other spellings such as ``"zh_CN"`` are
+        normalised); ``run_plan.py --lang`` overrides it.
     source
         The TOML file this came from (for messages).
 
@@ -453,6 +469,7 @@ class Scenario:
     sites_crs: str | None = None
     sites_encoding: str | None = None
     sites_layer: str | None = None
+    language: str = "en"
     source: str = "<scenario>"
 
     def __post_init__(self) -> None:
@@ -485,6 +502,7 @@ class Scenario:
         if self.map_tiles is not None and type(self.map_tiles).__name__ != "TileSource":
             problems.append(f"map: got {self.map_tiles!r}; give a maps.TileSource or None")
         _sites_problems(self.sites_crs, self.sites_encoding, problems)
+        _language_problem(self, problems)
         if problems:
             raise ScenarioError(self.source, problems)
 
@@ -624,6 +642,7 @@ _SCHEMAS: dict[str, dict[str, str]] = {
 _REQUIRED = {"depots": ("id", "lon", "lat"), "facilities": ("id", "lon", "lat"),
              "fleet": ("name", "count", "capacity_t")}
 _TOP = {"name": "str", "date": "date", "closed_facilities": "strs", "timezone": "str",
+        "language": "str",
         "facility_streams": "table",
         **dict.fromkeys(("network", "sites", "solver", "output", "truck", "map"), "table"),
         **dict.fromkeys(("depots", "facilities", "fleet"), "tables")}
@@ -699,6 +718,8 @@ class _Reader:
                 self.problems.append(f"name: got {data['name']!r}; give a string")
         if "date" in data:
             kwargs["date"] = self.date(data["date"])
+        if "language" in data:
+            kwargs["language"] = data["language"]
         if "timezone" in data:
             before = len(self.problems)
             _timezone_problem(data["timezone"], self.problems)
