@@ -287,6 +287,9 @@ def _build(
             raw = ox.load_graphml(target)
         except Exception as exc:
             raise NetworkSourceError(f"cannot read graphml {str(target)!r}: {exc}") from exc
+        if raw.graph.pop("turn_restrictions", None):  # GraphML keeps them only as text
+            logger.warning("%s: turn restrictions are not read back from GraphML; load the "
+                           ".osm.pbf to honour them", target)  # fmt: skip
         return _finish(_profiled(raw, profile, source, simplify=False), source)
     with _osmnx_settings(cache_dir):
         raw = _read_osmnx(kind, target, source, profile)

@@ -22,6 +22,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from ._errors import GeodataError
+
 __all__ = ["TurnRestriction", "banned_turns", "parse_restriction", "restriction_via_nodes"]
 
 logger = logging.getLogger(__name__)
@@ -132,6 +134,10 @@ def banned_turns(
     banned: set[tuple[int, int]] = set()
     skipped = {"via way": 0, "via node not in graph": 0, "ways not at via node": 0}
     for r in G.graph.get("turn_restrictions", ()):
+        if not isinstance(r, TurnRestriction):
+            raise GeodataError(f"G.graph['turn_restrictions'] holds a {type(r).__name__}, "
+                               "not geodata.TurnRestriction; load the graph with "
+                               "geodata.load_network")
         if r.via_node is None:
             skipped["via way"] += 1
             continue

@@ -68,6 +68,10 @@ def test_graphml_round_trip(tmp_path, sample_graph):
     ox.save_graphml(sample_graph, path)
     G = geodata.load_network(path, cache_dir=tmp_path)
     assert len(G) == len(sample_graph)
+    # GraphML keeps graph attributes as text: the restrictions are dropped, not misread
+    assert not G.graph.get("turn_restrictions")
+    snapped = geodata.snap_sites(G, geodata.read_sites(geodata.SAMPLE_SITES))
+    assert geodata.travel_matrix(G, snapped).duration_s.shape == (len(snapped),) * 2
 
 
 def test_env_var_sets_default_cache_dir(monkeypatch, tmp_path):
