@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from i18n import N_, gettext
 from routing._model import Facility, Problem, Stop, Vehicle
 from routing._plan import Plan, Unassigned
 
@@ -344,30 +345,40 @@ def fleet_report(problem: Problem, plan: Plan) -> dict:
 
 #: The sentences of ``search_lines`` (whole sentences, one place, for translation).
 SEARCH_TEXTS = {
-    "budget": "Search ({engine}): stopped by its work budget of {budget} {unit}{rule} after "
-              "{seconds:.1f} s of the {limit:.0f} s limit: the same scenario and seed give the "
-              "same plan.",
-    "time": "Search ({engine}): stopped by the {limit:.0f} s time limit after {iterations} "
-            "{unit}{of_budget}: a rerun may give a different plan.",
-    "none": "Search ({engine}): no plan found in the {limit:.0f} s time limit.",
-    "auto": "auto: {winner} gave the better plan ({others}).",
-    "fleet": "Fleet short: the work needs at least {needed:.1f} truck-hours, the fleet has "
-             "{available:.1f}; add trucks or hours.",
-    "search_short": "Search short: the trucks have {spare:.1f} unused hours and the work left "
-                    "out needs at least {left:.1f}; a longer time limit may serve more.",
-    "tight": "Fleet nearly full: the work needs at least {needed:.1f} of {available:.1f} "
-             "truck-hours and the plan uses {used:.1f}; more trucks or time would help.",
-    "daily_limit": "Daily limits short: the trucks may collect {limit:.1f} t in all, the work "
-                   "is {total:.1f} t.",
+    "budget": N_("Search ({engine}): stopped by its work budget of {budget} {unit} after "
+                 "{seconds:.1f} s of the {limit:.0f} s limit: the same scenario and seed give "
+                 "the same plan."),
+    "budget_sized": N_("Search ({engine}): stopped by its work budget of {budget} {unit} "
+                       "(sized for {stops} stops) after {seconds:.1f} s of the {limit:.0f} s "
+                       "limit: the same scenario and seed give the same plan."),
+    "time": N_("Search ({engine}): stopped by the {limit:.0f} s time limit after {iterations} "
+               "{unit}: a rerun may give a different plan."),
+    "time_budget": N_("Search ({engine}): stopped by the {limit:.0f} s time limit after "
+                      "{iterations} {unit} of its budget of {budget}: a rerun may give a "
+                      "different plan."),
+    "none": N_("Search ({engine}): no plan found in the {limit:.0f} s time limit."),
+    "auto": N_("auto: {winner} gave the better plan ({others})."),
+    "fleet": N_("Fleet short: the work needs at least {needed:.1f} truck-hours, the fleet has "
+                "{available:.1f}; add trucks or hours."),
+    "search_short": N_("Search short: the trucks have {spare:.1f} unused hours and the work "
+                       "left out needs at least {left:.1f}; a longer time limit may serve more."),
+    "tight": N_("Fleet nearly full: the work needs at least {needed:.1f} of {available:.1f} "
+                "truck-hours and the plan uses {used:.1f}; more trucks or time would help."),
+    "daily_limit": N_("Daily limits short: the trucks may collect {limit:.1f} t in all, the "
+                      "work is {total:.1f} t."),
 }
+#: The units of a search's work budget (``search["unit"]``), as the sentences name them.
+SEARCH_UNITS = {"iterations": N_("iterations"), "solutions": N_("solutions")}
 
 
 def search_lines(plan: Plan) -> list[str]:
     """Sentences for the dispatcher: what stopped the search, and who was short.
 
     From ``plan.meta``: the engine's search (both engines' under ``auto``), and when work
-    is left out, whether the fleet or the search was short (``fleet_report``).
+    is left out, whether the fleet or the search was short (``fleet_report``). In the
+    current language (``i18n.use``).
     """
+    texts = {key: gettext(text) for key, text in SEARCH_TEXTS.items()}
     meta = plan.meta
     lines = []
     searches = ([r.get("search") for r in meta["auto"]["engines"].values()]
@@ -377,39 +388,39 @@ def search_lines(plan: Plan) -> list[str]:
         if not search:
             continue
         engine, unit = search.get("engine", plan.engine), search.get("unit", "iterations")
+        unit = gettext(SEARCH_UNITS.get(unit, unit))
         stopped = search.get("stopped_by")
         if stopped == "iterations":
-            rule = (f" (sized for {search.get('sized_for_stops')} stops)"
-                    if search.get("budget_rule") else "")
-            lines.append(SEARCH_TEXTS["budget"].format(
-                engine=engine, budget=search.get("budget"), unit=unit, rule=rule,
-                seconds=search.get("seconds") or 0.0, limit=limit))
+            sized = bool(search.get("budget_rule"))
+            lines.append(texts["budget_sized" if sized else "budget"].format(
+                engine=engine, budget=search.get("budget"), unit=unit,
+                stops=search.get("sized_for_stops"), seconds=search.get("seconds") or 0.0,
+                limit=limit))
         elif stopped == "time_limit":
             budget = search.get("budget")
-            lines.append(SEARCH_TEXTS["time"].format(
+            lines.append(texts["time_budget" if budget else "time"].format(
                 engine=engine, limit=limit, iterations=search.get("iterations", 0), unit=unit,
-                of_budget=f" of its budget of {budget}" if budget else ""))
+                budget=budget))
         elif stopped == "no_solution":
-            lines.append(SEARCH_TEXTS["none"].format(engine=engine, limit=limit))
+            lines.append(texts["none"].format(engine=engine, limit=limit))
     if "auto" in meta:
         winner = meta["auto"]["winner"]
         others = "; ".join(f"{e} {r['cost']:.1f}" if "cost" in r else f"{e}: {r['error']}"
                            for e, r in meta["auto"]["engines"].items())
-        lines.append(SEARCH_TEXTS["auto"].format(winner=winner, others=others))
+        lines.append(texts["auto"].format(winner=winner, others=others))
     fleet = meta.get("fleet") or {}
     verdict = fleet.get("verdict")
     if verdict == "fleet":
-        lines.append(SEARCH_TEXTS["fleet"].format(needed=fleet["hours_needed_lb"],
-                                                  available=fleet["hours_available"]))
+        lines.append(texts["fleet"].format(needed=fleet["hours_needed_lb"],
+                                           available=fleet["hours_available"]))
     elif verdict == "search":
-        lines.append(SEARCH_TEXTS["search_short"].format(
+        lines.append(texts["search_short"].format(
             spare=fleet["hours_available"] - fleet["hours_used"], left=fleet["hours_left_lb"]))
     elif verdict == "tight":
-        lines.append(SEARCH_TEXTS["tight"].format(needed=fleet["hours_needed_lb"],
-                                                  available=fleet["hours_available"],
-                                                  used=fleet["hours_used"]))
+        lines.append(texts["tight"].format(needed=fleet["hours_needed_lb"],
+                                           available=fleet["hours_available"],
+                                           used=fleet["hours_used"]))
     if fleet.get("daily_limit_short") and verdict != "complete":
         total = sum(s.tonnes for s in plan.sites)
-        lines.append(SEARCH_TEXTS["daily_limit"].format(limit=fleet["daily_limit_t"],
-                                                        total=total))
+        lines.append(texts["daily_limit"].format(limit=fleet["daily_limit_t"], total=total))
     return lines
