@@ -27,7 +27,6 @@ import math
 import os
 import re
 import time
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,7 +40,7 @@ from planner._campaign_io import _write_csv, _write_text
 from planner._errors import ScenarioError
 from planner._pipeline import WORK_KINDS, DayResult, build_problem, write_day
 from planner._scenario import Scenario
-from planner._sweep import RowCallback, check_workers, gather, shared_inputs
+from planner._sweep import RowCallback, run_tasks, shared_inputs
 from planner._sweep_tasks import PLAN_FILE, day_row, solve_problem
 
 __all__ = ["DistrictsResult", "assign_districts", "plan_districts", "share_fleet"]
@@ -318,27 +317,15 @@ def plan_districts(
     logger.info("%d district(s) of %r: %s", len(districts), scenario.name,
                 ", ".join(f"{d.name} ({sum(d.counts)} trucks, depot {d.depot or '-'})"
                           for d in districts))
-    inputs = (G, sites, snapped, matrix)
-    if client is None:
-        pieces = {}
-        for done, d in enumerate(districts, start=1):
-            pieces[d.number] = run_district(d, scenario, out / d.folder, *inputs)
-            if on_result is not None:
-                on_result(pieces[d.number]["row"], done, len(districts))
-    else:
-        check_workers(client)
-        shared = [client.scatter(x, broadcast=True) for x in inputs]
-        run = uuid.uuid4().hex[:8]
-        futures = {client.submit(run_district, d, scenario, out / d.folder, *shared,
-                                 key=f"district-{run}-{d.folder}"): d for d in districts}
+    def failed(d: _District, exc: BaseException) -> dict:
+        return {"row": {"district": d.name, "depot": d.depot, "status": "failed",
+                        "error": f"{type(exc).__name__}: {exc}", "trucks": sum(d.counts),
+                        "folder": "", "task_s": 0.0}, "plan": None, "parts": None}
 
-        def failed(d: _District, exc: BaseException) -> dict:
-            return {"row": {"district": d.name, "depot": d.depot, "status": "failed",
-                            "error": f"{type(exc).__name__}: {exc}", "trucks": sum(d.counts),
-                            "folder": "", "task_s": 0.0}, "plan": None, "parts": None}
-
-        pieces = gather(client, futures, on_result=on_result, failed_row=failed,
-                        row_of=lambda piece: piece["row"])
+    pieces = run_tasks(client, [(d, run_district, (d, scenario, out / d.folder))
+                                for d in districts], (G, sites, snapped, matrix),
+                       name="district", on_result=on_result, failed=failed,
+                       row_of=lambda piece: piece["row"])
     ordered = [pieces[d.number] for d in districts]
     outside = [routing.Unassigned(str(r["site_id"]), str(r["site_id"]),
                                   float(r["tonnes"]), NO_DISTRICT)

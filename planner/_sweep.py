@@ -307,7 +307,7 @@ def check_workers(client: Any) -> int:
     return len(threads)
 
 
-def gather(client: Any, futures: Mapping[Any, Variant], *, on_result: RowCallback | None,
+def gather(client: Any, futures: Mapping[Any, Any], *, on_result: RowCallback | None,
            failed_row: Callable[[Variant, BaseException], Any],
            row_of: Callable[[Any], dict] = lambda result: result) -> dict[int, Any]:
     """Results by variant number as tasks finish; a task that raised gives ``failed_row``."""
@@ -333,6 +333,35 @@ def gather(client: Any, futures: Mapping[Any, Variant], *, on_result: RowCallbac
         client.cancel(list(futures))
         raise
     return out
+
+
+def run_tasks(client: Any, tasks: Sequence[tuple[Any, Callable[..., Any], tuple]],
+              inputs: Sequence[Any], *, name: str, on_result: RowCallback | None,
+              failed: Callable[[Any, BaseException], Any],
+              row_of: Callable[[Any], dict] = lambda result: result) -> dict[int, Any]:
+    """``fn(*args, *inputs)`` for every ``(item, fn, args)``, by ``item.number``.
+
+    On the cluster, ``inputs`` are scattered to every worker once and each task is one
+    future; with ``client=None`` the tasks run one after another in this process. A
+    task that raises gives ``failed(item, exc)`` instead of stopping the others.
+    """
+    if client is None:
+        out: dict[int, Any] = {}
+        for done, (item, fn, args) in enumerate(tasks, start=1):
+            try:
+                out[item.number] = fn(*args, *inputs)
+            except Exception as exc:  # a bug, not a user mistake: reported like on a worker
+                logger.exception("%s %s raised", name, item.label)
+                out[item.number] = failed(item, exc)
+            if on_result is not None:
+                on_result(row_of(out[item.number]), done, len(tasks))
+        return out
+    check_workers(client)
+    shared = [client.scatter(x, broadcast=True) for x in inputs]
+    run = uuid.uuid4().hex[:8]
+    futures = {client.submit(fn, *args, *shared, key=f"{name}-{run}-{item.folder}"): item
+               for item, fn, args in tasks}
+    return gather(client, futures, on_result=on_result, failed_row=failed, row_of=row_of)
 
 
 def sweep(
@@ -421,32 +450,14 @@ def sweep(
                                       campaign_maps)
 
     inputs = (G, snapped, matrix) if spec is not None else (G, sites, snapped, matrix)
-    rows: dict[int, dict] = {}
-    workers = 0
     by_number = dict(jobs)
 
     def failed(v: Variant, exc: BaseException) -> dict:
         return dict(_failure(v, by_number[v], exc), task_s=0.0)
 
-    if client is None:
-        for done, (v, sc) in enumerate(jobs, start=1):
-            fn, args = task(v, sc)
-            try:
-                rows[v.number] = fn(*args, *inputs)
-            except Exception as exc:  # a bug, not a user mistake: reported like on a worker
-                logger.exception("variant %s raised", v.label)
-                rows[v.number] = failed(v, exc)
-            if on_result is not None:
-                on_result(rows[v.number], done, len(jobs))
-    else:
-        workers = check_workers(client)
-        shared = [client.scatter(x, broadcast=True) for x in inputs]
-        run = uuid.uuid4().hex[:8]
-        futures = {}
-        for v, sc in jobs:
-            fn, args = task(v, sc)
-            futures[client.submit(fn, *args, *shared, key=f"sweep-{run}-{v.folder}")] = v
-        rows = gather(client, futures, on_result=on_result, failed_row=failed)
+    workers = 0 if client is None else len(client.nthreads())
+    rows = run_tasks(client, [(v, *task(v, sc)) for v, sc in jobs], inputs, name="sweep",
+                     on_result=on_result, failed=failed)
     ordered = tuple(rows[v.number] for v, _ in jobs)
     seconds = round(time.perf_counter() - started, 3)
     files = write_sweep(ordered, out, name=day_scenario.name, campaign=spec is not None,

@@ -13,7 +13,7 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +213,41 @@ def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None):
         return None, int(exc.code or 0)
 
 
+def _run(command: str, noun: str, parser: argparse.ArgumentParser, argv: Sequence[str] | None,
+         work: Callable[[argparse.Namespace], tuple[Any, Path, str, list[str]]]) -> int:
+    """Parse, plan with ``work`` (bad input: exit 2, no traceback), print the table."""
+    args, code = _parse(parser, argv)
+    if args is None:
+        return code
+    _configure_logging(args)
+    import geodata
+    import planner
+    import routing
+
+    try:
+        result, out, files, first = work(args)
+    except (planner.ScenarioError, geodata.GeodataError, routing.RoutingError) as exc:
+        logger.debug("bad input", exc_info=True)
+        return _bad(command, str(exc))
+    except KeyboardInterrupt:
+        print(f"run_plan {command}: interrupted", file=sys.stderr)
+        return 130
+    planned = len(result.rows) - len(result.failed)
+    if not args.quiet:
+        print()
+        for line in _table(result.rows, first):
+            print(line)
+        print(f"\n{planned} of {len(result.rows)} {noun}(s) planned in "
+              f"{result.seconds:.1f} s.")
+    print(f"Written to {out}/: {files}, {planned} folder(s)")
+    return EXIT_FAILED if args.strict and result.failed else EXIT_OK
+
+
+def _announce(args: argparse.Namespace, client: Any, what: str) -> None:
+    if not args.quiet:
+        print(f"{what} on {_describe(client, args.cluster)}", file=sys.stderr, flush=True)
+
+
 def sweep_main(argv: Sequence[str] | None = None) -> int:
     """``run_plan.py sweep``: plan many variants of a scenario on Dask.
 
@@ -222,45 +257,25 @@ def sweep_main(argv: Sequence[str] | None = None) -> int:
         0 done (failed variants are reported in the table), 2 bad input, 3 with
         ``--strict`` when a variant failed.
     """
-    args, code = _parse(sweep_parser(), argv)
-    if args is None:
-        return code
-    _configure_logging(args)
-    import geodata
-    import planner
-    import routing
+    def work(args: argparse.Namespace):
+        import planner
 
-    try:
         path = Path(args.scenario) if args.scenario else planner.SAMPLE_SCENARIO
         scenario, tables = planner.read_sweep_file(path)
         variations: Any = parse_vary(args.vary) if args.vary else tables
         variants = planner.variants_from(variations)
         day = getattr(scenario, "scenario", scenario)
         out = Path(args.out) if args.out else Path("out") / f"sweep-{day.name}"
+        mode = "campaign" if args.days or day is not scenario else "day"
         with dask_client(args.cluster, tasks=len(variants), workers=args.workers) as client:
-            if not args.quiet:
-                mode = "campaign" if args.days or day is not scenario else "day"
-                print(f"Sweep of {day.name!r}: {len(variants)} {mode} variant(s) on "
-                      f"{_describe(client, args.cluster)}", file=sys.stderr, flush=True)
+            _announce(args, client, f"Sweep of {day.name!r}: {len(variants)} {mode} variant(s)")
             result = planner.sweep(scenario, variations, client=client, out_dir=out,
                                    days=args.days, campaign_maps=args.maps,
                                    on_result=_progress_printer(args.quiet))
-    except (planner.ScenarioError, geodata.GeodataError, routing.RoutingError) as exc:
-        logger.debug("bad input", exc_info=True)
-        return _bad("sweep", str(exc))
-    except KeyboardInterrupt:
-        print("run_plan sweep: interrupted", file=sys.stderr)
-        return 130
-    keys = [k for k in planner.SWEEP_KEYS if any(k in r for r in result.rows)]
-    if not args.quiet:
-        print()
-        for line in _table(result.rows, ["variant", *keys]):
-            print(line)
-        print(f"\n{len(result.rows) - len(result.failed)} of {len(result.rows)} variant(s) "
-              f"planned in {result.seconds:.1f} s.")
-    print(f"Written to {out}/: sweep.csv, sweep.json, sweep.png, "
-          f"{len(result.rows) - len(result.failed)} plan folder(s)")
-    return EXIT_FAILED if args.strict and result.failed else EXIT_OK
+        keys = [k for k in planner.SWEEP_KEYS if any(k in r for r in result.rows)]
+        return result, out, "sweep.csv, sweep.json, sweep.png", ["variant", *keys]
+
+    return _run("sweep", "variant", sweep_parser(), argv, work)
 
 
 def districts_main(argv: Sequence[str] | None = None) -> int:
@@ -271,37 +286,19 @@ def districts_main(argv: Sequence[str] | None = None) -> int:
     int
         0 done, 2 bad input, 3 with ``--strict`` when a district failed.
     """
-    args, code = _parse(districts_parser(), argv)
-    if args is None:
-        return code
-    _configure_logging(args)
-    import geodata
-    import planner
-    import routing
+    def work(args: argparse.Namespace):
+        import planner
 
-    try:
         path = Path(args.scenario) if args.scenario else planner.SAMPLE_SCENARIO
         scenario = planner.Scenario.from_file(path)
         out = Path(args.out) if args.out else Path("out") / f"districts-{scenario.name}"
-        with dask_client(args.cluster, tasks=os.cpu_count() or 1, workers=args.workers) as client:
-            if not args.quiet:
-                print(f"Districts of {scenario.name!r} by {args.by!r} on "
-                      f"{_describe(client, args.cluster)}", file=sys.stderr, flush=True)
+        with dask_client(args.cluster, tasks=os.cpu_count() or 1,
+                         workers=args.workers) as client:
+            _announce(args, client, f"Districts of {scenario.name!r} by {args.by!r}")
             result = planner.plan_districts(scenario, client=client, out_dir=out, by=args.by,
                                             polygons=args.districts,
                                             on_result=_progress_printer(args.quiet, "district"))
-    except (planner.ScenarioError, geodata.GeodataError, routing.RoutingError) as exc:
-        logger.debug("bad input", exc_info=True)
-        return _bad("districts", str(exc))
-    except KeyboardInterrupt:
-        print("run_plan districts: interrupted", file=sys.stderr)
-        return 130
-    if not args.quiet:
-        print()
-        for line in _table(result.rows, ["district", "depot", "trucks"]):
-            print(line)
-        print(f"\n{len(result.rows) - len(result.failed)} of {len(result.rows)} district(s) "
-              f"planned in {result.seconds:.1f} s.")
-    print(f"Written to {out}/: districts.csv, districts.json, overview/index.html, "
-          f"{len(result.rows) - len(result.failed)} district folder(s)")
-    return EXIT_FAILED if args.strict and result.failed else EXIT_OK
+        return (result, out, "districts.csv, districts.json, overview/index.html",
+                ["district", "depot", "trucks"])
+
+    return _run("districts", "district", districts_parser(), argv, work)
