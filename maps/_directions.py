@@ -16,10 +16,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import i18n
+from i18n import N_
 from maps._errors import MapsError
-from maps._style import fmt_distance
 
-__all__ = ["MANEUVERS", "Step", "bearing_deg", "directions", "turn_modifier"]
+__all__ = ["ARRIVE_TEXT", "DEPART_TEXTS", "MANEUVERS", "TURN_TEXTS", "Step", "bearing_deg",
+           "directions", "turn_modifier"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +37,33 @@ _CONNECTOR_M = 15.0
 _UNNAMED_SPLIT_DEG = 45.0
 _COMPASS = ("north", "northeast", "east", "southeast", "south", "southwest", "west",
             "northwest")  # fmt: skip
+
+#: The first instruction per compass direction, on a named street and on an unnamed one
+#: (whole sentences, one place, for translation).
+DEPART_TEXTS = {
+    "north": (N_("Head north on {street}"), N_("Head north")),
+    "northeast": (N_("Head northeast on {street}"), N_("Head northeast")),
+    "east": (N_("Head east on {street}"), N_("Head east")),
+    "southeast": (N_("Head southeast on {street}"), N_("Head southeast")),
+    "south": (N_("Head south on {street}"), N_("Head south")),
+    "southwest": (N_("Head southwest on {street}"), N_("Head southwest")),
+    "west": (N_("Head west on {street}"), N_("Head west")),
+    "northwest": (N_("Head northwest on {street}"), N_("Head northwest")),
+}
+#: The instruction of a change of street per ``turn_modifier``: onto a named street and
+#: onto an unnamed one; ``uturn_on`` is a U-turn back along the same street.
+TURN_TEXTS = {
+    "straight": (N_("Continue onto {street}"), N_("Continue straight")),
+    "slight left": (N_("Turn slightly left onto {street}"), N_("Turn slightly left")),
+    "slight right": (N_("Turn slightly right onto {street}"), N_("Turn slightly right")),
+    "left": (N_("Turn left onto {street}"), N_("Turn left")),
+    "right": (N_("Turn right onto {street}"), N_("Turn right")),
+    "sharp left": (N_("Turn sharp left onto {street}"), N_("Turn sharp left")),
+    "sharp right": (N_("Turn sharp right onto {street}"), N_("Turn sharp right")),
+    "uturn": (N_("Make a U-turn onto {street}"), N_("Make a U-turn")),
+    "uturn_on": (N_("Make a U-turn on {street}"), N_("Make a U-turn")),
+}
+ARRIVE_TEXT = N_("Arrive at destination")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +104,11 @@ class Step:
 
     @property
     def distance_text(self) -> str:
-        """The distance as a driver reads it (``"350 m"``), ``""`` for zero."""
-        return fmt_distance(self.distance_m) if self.distance_m > 0 else ""
+        """The distance as a driver reads it (``"350 m"``, ``"350米"``), ``""`` for zero.
+
+        In the current language (``i18n.use``).
+        """
+        return i18n.format_distance(self.distance_m) if self.distance_m > 0 else ""
 
 
 def _xy(lon: float, lat: float, lat0: float) -> tuple[float, float]:
@@ -215,22 +247,21 @@ def _group_legs(legs: Iterable[Any]) -> list[_Group]:
     return merged
 
 
+def _sentence(texts: tuple[str, str], street: str) -> str:
+    named, unnamed = texts
+    return i18n.gettext(named).format(street=street) if street else i18n.gettext(unnamed)
+
+
 def _turn_text(modifier: str, street: str, previous: str) -> tuple[str, str]:
-    onto = f" onto {street}" if street else ""
     if modifier == "uturn":
-        where = f" on {street}" if street and street == previous else onto
-        return "uturn", f"Make a U-turn{where}"
-    if modifier == "straight":
-        return "continue", f"Continue onto {street}" if street else "Continue straight"
-    if modifier.startswith("slight"):
-        return "turn", f"Turn slightly {modifier.split()[1]}{onto}"
-    if modifier.startswith("sharp"):
-        return "turn", f"Turn sharp {modifier.split()[1]}{onto}"
-    return "turn", f"Turn {modifier}{onto}"
+        key = "uturn_on" if street and street == previous else "uturn"
+        return "uturn", _sentence(TURN_TEXTS[key], street)
+    maneuver = "continue" if modifier == "straight" else "turn"
+    return maneuver, _sentence(TURN_TEXTS[modifier], street)
 
 
 def directions(path_or_legs: Any, *, arrive: str | None = None,
-               depart: str | None = None) -> list[Step]:
+               depart: str | None = None, lang: str | None = None) -> list[Step]:
     """Turn-by-turn steps along a street path.
 
     Parameters
@@ -244,6 +275,9 @@ def directions(path_or_legs: Any, *, arrive: str | None = None,
         default ``"Arrive at destination"``.
     depart
         Text of the first step; default ``"Head <compass> on <street>"``.
+    lang
+        The language of the instructions (``"en"``, ``"zh-CN"``); default the current
+        one (``i18n.use``).
 
     Returns
     -------
@@ -261,14 +295,17 @@ def directions(path_or_legs: Any, *, arrive: str | None = None,
     >>> [s.instruction for s in directions(legs, arrive="Arrive at stop 1")]
     ['Head north on Main St', 'Turn left onto Side St', 'Arrive at stop 1']
     """
-    groups = _group_legs(_legs_of(path_or_legs))
+    with i18n.use(lang):
+        return _steps(_group_legs(_legs_of(path_or_legs)), arrive, depart)
+
+
+def _steps(groups: list[_Group], arrive: str | None, depart: str | None) -> list[Step]:
     steps: list[Step] = []
     for i, g in enumerate(groups):
         start_bearing = _end_bearing(g.coords, at_start=True)
         if i == 0:
             compass = _COMPASS[int(((start_bearing or 0.0) + 22.5) // 45.0) % 8]
-            on = f" on {g.street}" if g.street else ""
-            text = depart or f"Head {compass}{on}"
+            text = depart or _sentence(DEPART_TEXTS[compass], g.street)
             steps.append(Step(text, round(g.length_m, 1), g.street, "depart", "", 0.0,
                               g.coords[0]))
             continue
@@ -279,5 +316,5 @@ def directions(path_or_legs: Any, *, arrive: str | None = None,
         steps.append(Step(text, round(g.length_m, 1), g.street, maneuver, modifier,
                           round(delta, 1), g.coords[0]))
     end = groups[-1].coords[-1] if groups else None
-    steps.append(Step(arrive or "Arrive at destination", 0.0, "", "arrive", "", 0.0, end))
+    steps.append(Step(arrive or i18n.gettext(ARRIVE_TEXT), 0.0, "", "arrive", "", 0.0, end))
     return steps
