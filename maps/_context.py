@@ -19,6 +19,7 @@ import geopandas as gpd
 import networkx as nx
 import numpy as np
 
+from i18n import N_, gettext
 from maps._errors import MapsError
 from maps._streets import StreetLines, street_lines
 from maps._style import truck_colours
@@ -298,5 +299,5 @@ def build_context(plan: Any, *, problem: Any, G: nx.MultiDiGraph, snapped: gpd.G
         unassigned.append(_Missing(str(sid), str(sid), number(row.get("tonnes")),
                                    reason or "not in the plan"))
     return PlanContext(plan, problem, G, sites, colours, segments, visits, _as_date(date),
-                       title or "Sanitation routes", unassigned, tile_source(tiles),
+                       title or gettext(N_("Sanitation routes")), unassigned, tile_source(tiles),
                        {sid: day for sid, day in later.items() if sid in sites.index})

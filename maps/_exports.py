@@ -18,6 +18,8 @@ from typing import Any
 
 import gpxpy.gpx
 
+import i18n
+from i18n import N_, gettext
 from maps._context import PlanContext, build_context, number, text
 from maps._driver import render_driver, visit_title
 from maps._location import site_locations
@@ -31,6 +33,7 @@ from maps._sheets import (
     file_stem,
     route_sheet_rows,
     sheet_columns,
+    sheet_label_row,
     unassigned_code,
 )
 from maps._style import hhmm
@@ -52,6 +55,15 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _EXACT = 6  # decimals of exported coordinates (about 0.1 m)
+
+#: Texts of the GPX files (names and descriptions people see on a device).
+GPX_TEXTS = {
+    "name": N_("Truck {truck} {date}"),
+    "depot": N_("Depot"),
+    "depot_back": N_("Depot (back)"),
+    "desc": N_("{what}; ETA {time} ({timezone})"),
+    "eta": N_("ETA {time}"),
+}
 
 
 def _pt(lonlat: tuple[float, float]) -> list[float]:
@@ -181,7 +193,9 @@ def stops_geojson(ctx: PlanContext) -> dict[str, Any]:
             "location": places[u.site_id].text, "open": hhmm(window[0]),
             "close": hhmm(window[1]), "tonnes": round(number(u.load_t), 3),
             "code": unassigned_code(ctx, u),
-            "reason": text(u.reason), "details": dict(getattr(u, "details", None) or {}),
+            "reason": i18n.reason_text(unassigned_code(ctx, u), getattr(u, "details", None),
+                                       text(u.reason)),
+            "details": dict(getattr(u, "details", None) or {}),
         }  # fmt: skip
         if streams:
             props["stream"] = text(getattr(stops.get(u.stop_id), "stream", ""))
@@ -190,8 +204,10 @@ def stops_geojson(ctx: PlanContext) -> dict[str, Any]:
 
 
 def _csv_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> str:
-    # a UTF-8 BOM for Excel, formula-like text cells quoted: see maps._writer.csv_text
-    return csv_text(rows, columns)
+    # a UTF-8 BOM for Excel, formula-like text cells quoted: see maps._writer.csv_text;
+    # a sheet in another language than English has its headers people read in row 2
+    labels = sheet_label_row(columns)
+    return csv_text(rows if labels is None else [labels, *rows], columns)
 
 
 def gpx_track(ctx: PlanContext, vehicle_id: str, *, timezone: str = "UTC") -> gpxpy.gpx.GPX:
@@ -203,8 +219,9 @@ def gpx_track(ctx: PlanContext, vehicle_id: str, *, timezone: str = "UTC") -> gp
     rounded to the minute the sheet shows; no time when the date is not an ISO date.
     """
     route = ctx.route(vehicle_id)
+    texts = {key: gettext(t) for key, t in GPX_TEXTS.items()}
     gpx = gpxpy.gpx.GPX()
-    gpx.name = f"Truck {vehicle_id} {ctx.date}"
+    gpx.name = texts["name"].format(truck=vehicle_id, date=ctx.date)
     gpx.creator = "sanitation-routes maps"
     gpx.time = local_moment(ctx.date, route.visits[0].departure_s, timezone)
     track = gpxpy.gpx.GPXTrack(name=gpx.name)
@@ -219,11 +236,12 @@ def gpx_track(ctx: PlanContext, vehicle_id: str, *, timezone: str = "UTC") -> gp
         if v.kind == "break" or (v.kind == "end" and info.index != len(route.visits) - 1):
             continue
         when = v.departure_s if v.kind == "start" else v.arrival_s
-        name = {"start": "Depot", "end": "Depot (back)"}.get(v.kind, f"{info.label} {info.site_id}")
-        desc = f"{visit_title(info)}; ETA {hhmm(when)} ({timezone})"
+        name = {"start": texts["depot"], "end": texts["depot_back"]}.get(
+            v.kind, f"{info.label} {info.site_id}")
+        desc = texts["desc"].format(what=visit_title(info), time=hhmm(when), timezone=timezone)
         wpt = gpxpy.gpx.GPXWaypoint(
             round(info.lonlat[1], _EXACT), round(info.lonlat[0], _EXACT), name=name,
-            description=desc, comment=f"ETA {hhmm(when)}",
+            description=desc, comment=texts["eta"].format(time=hhmm(when)),
             time=local_moment(ctx.date, when, timezone),
             symbol={"stop": "Flag", "facility": "Triangle"}.get(v.kind, "Building"),
         )
@@ -276,7 +294,7 @@ def _render_all(ctx: PlanContext, stage: Path, *, timezone: str = "UTC") -> list
 def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
                   out_dir: str | os.PathLike[str], date: Any = None,
                   title: str | None = None, timezone: str = "UTC",
-                  force: bool = False) -> dict[str, Path]:
+                  force: bool = False, lang: str | None = None) -> dict[str, Path]:
     """Write the day's maps, sheets, tracks and summary into ``out_dir``, atomically.
 
     Parameters
@@ -304,6 +322,11 @@ def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
         GPX times are converted from it to UTC; the sheets and pages name it.
     force
         Write into a folder that holds files that are not a plan; they are kept.
+    lang
+        The language of every text people read (``"en"``, ``"zh-CN"``); default the
+        current one (``i18n.use``). File names, CSV column names, JSON keys and GeoJSON
+        properties stay English; a CSV sheet in another language has its translated
+        headers in row 2.
 
     Returns
     -------
@@ -328,7 +351,7 @@ def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
     ['dispatch.csv', 'index.html']
     """
     out = Path(out_dir)
-    with staged_folder(out, force=force) as stage:  # checks out_dir before any work
+    with i18n.use(lang), staged_folder(out, force=force) as stage:  # checks out_dir first
         ctx = build_context(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
                             date=date, title=title)
         names = _render_all(ctx, stage, timezone=timezone)

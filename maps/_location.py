@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString, Point
 
+from i18n import N_, current, gettext
 from maps._context import PlanContext, number, text
 
 __all__ = ["Location", "location_text", "site_locations"]
@@ -38,8 +39,8 @@ M_PER_DEG = 111_195.0
 
 #: The texts of a location (whole phrases, one place, for translation).
 TEXTS = {
-    "near": "near {street}",
-    "street_near": "{street}, near {other}",
+    "near": N_("near {street}"),
+    "street_near": N_("{street}, near {other}"),
     "coords": "{lat:.5f}, {lon:.5f}",
 }
 
@@ -61,13 +62,13 @@ class Location:
 
 def location_text(code: str, *, street: str = "", near: str = "", lat: float = 0.0,
                   lon: float = 0.0) -> str:
-    """The text of a location of form ``code`` (see ``Location``)."""
+    """The text of a location of form ``code`` (see ``Location``), in the current language."""
     if code == "street":
         return street
     if code == "street_near":
-        return TEXTS["street_near"].format(street=street, other=near)
+        return gettext(TEXTS["street_near"]).format(street=street, other=near)
     if code == "near":
-        return TEXTS["near"].format(street=near)
+        return gettext(TEXTS["near"]).format(street=near)
     return TEXTS["coords"].format(lat=lat, lon=lon)
 
 
@@ -178,7 +179,7 @@ def _locate(ctx: PlanContext, streets: _Streets, site_id: str) -> Location:
     return Location("", "", "coords", location_text("coords", lat=lat, lon=lon))
 
 
-_CACHE: dict[int, tuple[weakref.ref, _Streets, dict[str, Location]]] = {}
+_CACHE: dict[int, tuple[weakref.ref, _Streets, dict[str, dict[str, Location]]]] = {}
 
 
 def site_locations(ctx: PlanContext, site_ids: Iterable[str] | None = None
@@ -205,7 +206,8 @@ def site_locations(ctx: PlanContext, site_ids: Iterable[str] | None = None
             del _CACHE[k]
         entry = (weakref.ref(ctx), _Streets(ctx.G), {})
         _CACHE[key] = entry
-    _, streets, known = entry
+    _, streets, by_lang = entry
+    known = by_lang.setdefault(current(), {})  # the texts are in the current language
     wanted = list(ctx.sites.index) if site_ids is None else list(site_ids)
     for sid in wanted:
         if sid not in known and sid in ctx.sites.index:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import i18n
+from i18n import N_, gettext
 from maps._context import PlanContext
 from maps._schedule import departure
-from maps._sheets import SHEET_HEADERS, file_stem, route_sheet_rows
-from maps._style import fmt_tonnes, hhmm
+from maps._sheets import file_stem, route_sheet_rows, sheet_headers
+from maps._style import hhmm
 
 __all__ = ["PRINT_COLUMNS", "render_print_sheet"]
 
@@ -29,23 +31,25 @@ _BLANK = ("done", "tonnes_cleared", "done_at", "remarks")
 
 #: Texts of the printed sheet (whole sentences and labels, one place, for translation).
 TEXTS = {
-    "title": "Route sheet {truck}, {date}",
-    "window": "Window",
-    "shift": "Shift {start}–{end}",
-    "capacity": "Capacity {tonnes}",
-    "totals": "{stops} stops, {tonnes}, {km:.1f} km, {unloads} unloads",
-    "fill_in": "Tick Done and write the tonnes actually loaded, the time and any remarks. "
-               "The dispatcher types them into {csv} (same columns) for run_plan.py progress.",
-    "driver": "Driver",
-    "signature": "Signature",
-    "print": "Print",
-    "timezone": "Times are local ({timezone}).",
+    "title": N_("Route sheet {truck}, {date}"),
+    "window": N_("Window"),
+    "shift": N_("Shift {start}–{end}"),
+    "capacity": N_("Capacity {tonnes}"),
+    "totals": N_("{stops} stops, {tonnes}, {km:.1f} km, {unloads} unloads"),
+    "fill_in": N_("Tick Done and write the tonnes actually loaded, the time and any remarks. "
+                  "The dispatcher types them into {csv} (same columns) for run_plan.py "
+                  "progress."),
+    "driver": N_("Driver"),
+    "signature": N_("Signature"),
+    "print": N_("Print"),
+    "timezone": N_("Times are local ({timezone})."),
 }
 
 _CSS = """
 @page{size:A4 landscape;margin:10mm}
 *{box-sizing:border-box}
-body{font:10.5pt/1.3 "Noto Sans","DejaVu Sans",Arial,sans-serif;color:#000;margin:0}
+body{font:10.5pt/1.3 "Noto Sans","DejaVu Sans",Arial,"Noto Sans CJK SC","Microsoft YaHei",
+"PingFang SC",sans-serif;color:#000;margin:0}
 header{display:flex;flex-wrap:wrap;gap:4px 18px;align-items:baseline;margin-bottom:6px}
 h1{font-size:15pt;margin:0 12px 0 0}
 .sn-facts span{white-space:nowrap;margin-right:14px}
@@ -108,40 +112,44 @@ def render_print_sheet(ctx: PlanContext, vehicle_id: str, *, timezone: str = "UT
     Returns
     -------
     str
-        The HTML page (UTF-8; print CSS for A4 landscape).
+        The HTML page (UTF-8; print CSS for A4 landscape), in the current language
+        (``i18n.use``).
     """
+    texts = {key: gettext(text) for key, text in TEXTS.items()}
+    fmt_tonnes = i18n.format_tonnes
     route = ctx.route(vehicle_id)
     rows = route_sheet_rows(ctx, vehicle_id)
     vehicle = next((v for v in getattr(ctx.problem, "vehicles", ()) or ()
                     if v.id == vehicle_id), None)
-    headers = {**SHEET_HEADERS, "window": TEXTS["window"]}
+    headers = {**sheet_headers(c for c in PRINT_COLUMNS if c != "window"),
+               "window": texts["window"]}
     facts = []
     if vehicle is not None:
-        facts.append(TEXTS["shift"].format(start=hhmm(vehicle.shift[0]),
+        facts.append(texts["shift"].format(start=hhmm(vehicle.shift[0]),
                                            end=hhmm(vehicle.shift[1])))
-        facts.append(TEXTS["capacity"].format(tonnes=fmt_tonnes(vehicle.capacity_t)))
-    facts.append(TEXTS["totals"].format(stops=len(route.stops), tonnes=fmt_tonnes(route.tonnes),
+        facts.append(texts["capacity"].format(tonnes=fmt_tonnes(vehicle.capacity_t)))
+    facts.append(texts["totals"].format(stops=len(route.stops), tonnes=fmt_tonnes(route.tonnes),
                                         km=route.distance_km, unloads=route.unload_trips))
-    title = TEXTS["title"].format(truck=vehicle_id, date=ctx.date)
+    title = texts["title"].format(truck=vehicle_id, date=ctx.date)
     head = "".join(f"<th>{_e(headers[c])}</th>" for c in PRINT_COLUMNS)
     body = "".join(
         f'<tr class="{_e(r["kind"])}">' + "".join(_cell(c, r) for c in PRINT_COLUMNS) + "</tr>"
         for r in rows)
     csv_name = f"sheet-{file_stem(vehicle_id)}.csv"
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{i18n.html_lang()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f'<header><h1>{_e(title)}</h1><div class="sn-facts">'
         + "".join(f"<span>{_e(f)}</span>" for f in facts)
         + f"<span>{_e(ctx.title)}</span></div>"
-        f'<button class="sn-noprint" onclick="window.print()">{_e(TEXTS["print"])}</button>'
+        f'<button class="sn-noprint" onclick="window.print()">{_e(texts["print"])}</button>'
         f'</header><div class="sn-leave">{_e(departure(ctx, vehicle_id).text)} '
-        f'{_e(TEXTS["timezone"].format(timezone=timezone))}</div>'
+        f'{_e(texts["timezone"].format(timezone=timezone))}</div>'
         f'<table data-truck="{_e(vehicle_id)}" data-date="{_e(ctx.date)}"><thead><tr>{head}'
         f"</tr></thead><tbody>{body}</tbody></table>"
-        f'<p class="sn-note">{_e(TEXTS["fill_in"].format(csv=csv_name))}</p>'
-        f'<footer><div>{_e(TEXTS["driver"])}: <span></span></div>'
-        f'<div>{_e(TEXTS["signature"])}: <span></span></div></footer>'
+        f'<p class="sn-note">{_e(texts["fill_in"].format(csv=csv_name))}</p>'
+        f'<footer><div>{_e(texts["driver"])}: <span></span></div>'
+        f'<div>{_e(texts["signature"])}: <span></span></div></footer>'
         "</body></html>\n"
     )

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from i18n import N_, gettext
 from maps._context import PlanContext, VisitInfo
 from maps._style import hhmm
 
@@ -25,17 +26,17 @@ __all__ = ["Departure", "departure", "explain_departure", "load_pieces", "local_
 
 #: How a departure is explained (``Departure.code``) and the sentence people read.
 DEPARTURE_TEXTS = {
-    "shift_start": "Leaves at {depart}, when the shift starts.",
-    "window": "Leaves at {depart}, {minutes} min after the shift starts ({shift}): "
-              "leaving earlier would only mean waiting for {site}, whose window opens at "
-              "{until}.",
-    "opening": "Leaves at {depart}, {minutes} min after the shift starts ({shift}): "
-               "leaving earlier would only mean waiting for {site} to open at {until}.",
-    "break": "Leaves at {depart}, {minutes} min after the shift starts ({shift}): leaving "
-             "earlier would only mean waiting for the lunch break, which starts no earlier "
-             "than {until}.",
-    "later": "Leaves at {depart}, {minutes} min after the shift starts ({shift}): the "
-             "latest departure that delays no visit.",
+    "shift_start": N_("Leaves at {depart}, when the shift starts."),
+    "window": N_("Leaves at {depart}, {minutes} min after the shift starts ({shift}): "
+                 "leaving earlier would only mean waiting for {site}, whose window opens at "
+                 "{until}."),
+    "opening": N_("Leaves at {depart}, {minutes} min after the shift starts ({shift}): "
+                  "leaving earlier would only mean waiting for {site} to open at {until}."),
+    "break": N_("Leaves at {depart}, {minutes} min after the shift starts ({shift}): leaving "
+                "earlier would only mean waiting for the lunch break, which starts no "
+                "earlier than {until}."),
+    "later": N_("Leaves at {depart}, {minutes} min after the shift starts ({shift}): the "
+                "latest departure that delays no visit."),
 }
 
 
@@ -180,7 +181,8 @@ def explain_departure(problem: Any, route: Any, *,
     Returns
     -------
     Departure
-        On time, or the visit whose earliest start the late departure meets exactly.
+        On time, or the visit whose earliest start the late departure meets exactly;
+        its ``text`` in the current language (``i18n.use``).
     """
     names = names or {}
     depart = int(route.visits[0].departure_s)
@@ -190,7 +192,7 @@ def explain_departure(problem: Any, route: Any, *,
     fields = {"depart": hhmm(depart), "shift": hhmm(shift0), "minutes": round(delay / 60)}
     if delay < 60:
         return Departure("shift_start", depart, shift0, max(delay, 0), "", None,
-                         DEPARTURE_TEXTS["shift_start"].format(**fields))
+                         gettext(DEPARTURE_TEXTS["shift_start"]).format(**fields))
     for v in route.visits[1:-1]:
         opens, _ = window_of(problem, route.vehicle_id, v)
         if opens is None or abs(v.start_s - opens) > 1 or v.start_s - v.arrival_s >= 60:
@@ -199,11 +201,11 @@ def explain_departure(problem: Any, route: Any, *,
         sid = v.site_id or v.id
         name = names.get(sid, sid)
         site = f"{sid} ({name})" if v.kind == "stop" and name != sid else name
-        text = DEPARTURE_TEXTS[code].format(site=site, until=hhmm(opens), **fields)
+        text = gettext(DEPARTURE_TEXTS[code]).format(site=site, until=hhmm(opens), **fields)
         return Departure(code, depart, shift0, delay, "" if v.kind == "break" else sid, opens,
                          text)
     return Departure("later", depart, shift0, delay, "", None,
-                     DEPARTURE_TEXTS["later"].format(**fields))
+                     gettext(DEPARTURE_TEXTS["later"]).format(**fields))
 
 
 def departure(ctx: PlanContext, vehicle_id: str) -> Departure:

@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import i18n
+from i18n import N_, gettext
 from maps._context import PlanContext, number, text
 from maps._errors import MapsError
 from maps._location import site_locations
@@ -31,7 +33,7 @@ from maps._style import hhmm
 
 __all__ = ["FEEDBACK_COLUMNS", "SHEET_COLUMNS", "SHEET_HEADERS", "SheetError", "dispatch_rows",
            "file_stem", "read_sheet_progress", "route_sheet_rows", "sheet_columns",
-           "unassigned_code", "write_progress_csv"]
+           "sheet_headers", "sheet_label_row", "unassigned_code", "write_progress_csv"]
 
 _EXACT = 6  # decimals of exported coordinates (about 0.1 m)
 
@@ -46,23 +48,25 @@ SHEET_COLUMNS = ("date", "truck", "order", "label", "kind", "stop_id", "site_id"
                  "tonnes", "load_after_t", "km", "notes", "code",
                  *FEEDBACK_COLUMNS)  # fmt: skip
 
-#: The header people read for each machine column name (one place, for translation).
+#: The header people read for each machine column name (one place, for translation;
+#: ``sheet_headers`` gives them in the current language).
 SHEET_HEADERS = {
-    "date": "Date", "truck": "Truck", "order": "Order", "label": "No.", "kind": "Visit",
-    "stop_id": "Stop", "site_id": "Site", "name": "Name", "location": "Location",
-    "lat": "Latitude", "lon": "Longitude", "open": "Window opens", "close": "Window closes",
-    "eta": "Arrive", "start": "Start", "departure": "Leave", "tonnes": "Tonnes",
-    "load_after_t": "On board after (t)", "km": "Km", "stream": "Stream", "notes": "Notes",
-    "code": "Reason code",
-    "done": "Done", "tonnes_cleared": "Actual tonnes", "done_at": "Time", "remarks": "Remarks",
+    "date": N_("Date"), "truck": N_("Truck"), "order": N_("Order"), "label": N_("No."),
+    "kind": N_("Visit"), "stop_id": N_("Stop"), "site_id": N_("Site"), "name": N_("Name"),
+    "location": N_("Location"), "lat": N_("Latitude"), "lon": N_("Longitude"),
+    "open": N_("Window opens"), "close": N_("Window closes"), "eta": N_("Arrive"),
+    "start": N_("Start"), "departure": N_("Leave"), "tonnes": N_("Tonnes"),
+    "load_after_t": N_("On board after (t)"), "km": N_("Km"), "stream": N_("Stream"),
+    "notes": N_("Notes"), "code": N_("Reason code"), "done": N_("Done"),
+    "tonnes_cleared": N_("Actual tonnes"), "done_at": N_("Time"), "remarks": N_("Remarks"),
 }  # fmt: skip
 
 #: Notes on a sheet row (whole phrases, one place, for translation).
 NOTES = {
-    "wait": "wait until {time}",
-    "unload": "unload {tonnes:.1f} t",
-    "break": "break {minutes} min",
-    "piece": "load {k} of {n}",
+    "wait": N_("wait until {time}"),
+    "unload": N_("unload {tonnes:.1f} t"),
+    "break": N_("break {minutes} min"),
+    "piece": N_("load {k} of {n}"),
 }
 
 _YES = {"x", "y", "yes", "1", "true", "done", "ok", "✓", "✔", "是", "完成", "已完成"}
@@ -76,6 +80,24 @@ def file_stem(vehicle_id: str) -> str:
 
 class SheetError(MapsError):
     """A filled-in route sheet that cannot be read back (names the file, line and fix)."""
+
+
+def sheet_headers(columns: Iterable[str]) -> dict[str, str]:
+    """The header people read for each column, in the current language (``i18n.use``)."""
+    return {c: gettext(SHEET_HEADERS[c]) if c in SHEET_HEADERS else c for c in columns}
+
+
+def sheet_label_row(columns: Iterable[str]) -> dict[str, str] | None:
+    """The second header row of a CSV sheet in a language other than English, or ``None``.
+
+    The first row keeps the machine column names that tools and ``read_sheet_progress``
+    key on; a Chinese sheet has the names people read right under it, so Excel shows
+    both. Tools skip it as a data row (``pandas.read_csv(path, skiprows=[1])``); it is
+    no stop row, so ``read_sheet_progress`` passes over it.
+    """
+    if i18n.current() == i18n.DEFAULT_LANGUAGE:
+        return None
+    return sheet_headers(columns)
 
 
 def sheet_columns(ctx: PlanContext) -> tuple[str, ...]:
@@ -122,14 +144,15 @@ def route_sheet_rows(ctx: PlanContext, vehicle_id: str) -> list[dict[str, Any]]:
             if leave.code != "shift_start":
                 notes.append(leave.text)
         if v.start_s > v.arrival_s + 59:
-            notes.append(NOTES["wait"].format(time=hhmm(v.start_s)))
+            notes.append(gettext(NOTES["wait"]).format(time=hhmm(v.start_s)))
         if v.kind == "facility":
-            notes.append(NOTES["unload"].format(tonnes=-v.load_t))
+            notes.append(gettext(NOTES["unload"]).format(tonnes=-v.load_t))
         if v.kind == "break":
-            notes.append(NOTES["break"].format(minutes=round((v.departure_s - v.start_s) / 60)))
+            notes.append(gettext(NOTES["break"]).format(
+                minutes=round((v.departure_s - v.start_s) / 60)))
         if v.id in pieces:
             k, n = pieces[v.id]
-            notes.append(NOTES["piece"].format(k=k, n=n))
+            notes.append(gettext(NOTES["piece"]).format(k=k, n=n))
         opens, closes = visit_window(ctx, info)
         row = {
             "date": ctx.date, "truck": vehicle_id, "order": order, "label": info.label,
@@ -159,9 +182,10 @@ def dispatch_rows(ctx: PlanContext) -> list[dict[str, Any]]:
     by_id = {s.id: s for s in getattr(ctx.problem, "stops", ()) or ()}
     for u in ctx.unassigned:
         row: dict[str, Any] = dict.fromkeys(sheet_columns(ctx), "")
+        code = unassigned_code(ctx, u)
         row.update(date=ctx.date, kind="unassigned", stop_id=u.stop_id, site_id=u.site_id,
-                   tonnes=round(number(u.load_t), 3), notes=text(u.reason),
-                   code=unassigned_code(ctx, u))
+                   tonnes=round(number(u.load_t), 3), code=code,
+                   notes=i18n.reason_text(code, getattr(u, "details", None), text(u.reason)))
         if u.site_id in places:
             site = ctx.site(u.site_id)
             row.update(name=text(site.get("name")), location=places[u.site_id].text,
@@ -186,8 +210,9 @@ def _tonnes(value: str, where: str, problems: list[str]) -> float | None:
     except ValueError:
         t = math.nan
     if not math.isfinite(t) or t < 0:
-        problems.append(f"{where}, tonnes_cleared: got {value!r}; give the tonnes loaded "
-                        "(a number >= 0) or leave it blank")
+        problems.append(gettext("{where}, tonnes_cleared: got {value!r}; give the tonnes "
+                                "loaded (a number >= 0) or leave it blank").format(
+                                    where=where, value=value))
         return None
     return t
 
@@ -222,7 +247,8 @@ def read_sheet_progress(paths: Iterable[str | os.PathLike[str]]) -> list[dict[st
     done: list[dict[str, Any]] = []
     for path in map(Path, paths):
         if not path.is_file():
-            problems.append(f"{path}: file does not exist; check the path")
+            problems.append(gettext("{path}: file does not exist; check the path").format(
+                path=path))
             continue
         with open(path, newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
@@ -230,25 +256,30 @@ def read_sheet_progress(paths: Iterable[str | os.PathLike[str]]) -> list[dict[st
             missing = [c for c in ("date", "site_id", "kind", "tonnes", "done", "tonnes_cleared")
                        if c not in header]
             if missing:
-                problems.append(f"{path}: columns {', '.join(missing)} are missing; give a route "
-                                "sheet written by run_plan.py (sheet-<truck>.csv or dispatch.csv)")
+                problems.append(gettext(
+                    "{path}: columns {columns} are missing; give a route sheet written by "
+                    "run_plan.py (sheet-<truck>.csv or dispatch.csv)").format(
+                        path=path, columns=", ".join(missing)))
                 continue
             for line, raw in enumerate(reader, start=2):
                 row = {k.strip(): (v or "").strip() for k, v in raw.items() if k}
                 if row.get("kind") != "stop":
                     continue
-                where = f"{path}: line {line} ({row.get('site_id')})"
+                where = gettext("{path}: line {line} ({site})").format(
+                    path=path, line=line, site=row.get("site_id"))
                 tick = row.get("done", "").lower()
                 if tick not in _YES | _NO:
-                    problems.append(f"{where}, done: got {row.get('done')!r}; write x (done) "
-                                    "or leave it blank")
+                    problems.append(gettext("{where}, done: got {value!r}; write x (done) or "
+                                            "leave it blank").format(where=where,
+                                                                     value=row.get("done")))
                     continue
                 tonnes = _tonnes(row.get("tonnes_cleared", ""), where, problems)
                 if tonnes is None and tick in _YES:
                     tonnes = number(row.get("tonnes"), math.nan)
                     if not math.isfinite(tonnes):
-                        problems.append(f"{where}, tonnes: got {row.get('tonnes')!r}; write the "
-                                        "tonnes loaded in tonnes_cleared")
+                        problems.append(gettext(
+                            "{where}, tonnes: got {value!r}; write the tonnes loaded in "
+                            "tonnes_cleared").format(where=where, value=row.get("tonnes")))
                         continue
                 if tonnes is None:
                     continue
@@ -257,8 +288,8 @@ def read_sheet_progress(paths: Iterable[str | os.PathLike[str]]) -> list[dict[st
                              "stop_id": row.get("stop_id", ""), "done_at": row.get("done_at", ""),
                              "remarks": row.get("remarks", "")})
     if problems:
-        raise SheetError(f"{len(problems)} problem(s) in the route sheets:\n  - "
-                         + "\n  - ".join(problems))
+        raise SheetError(gettext("{n} problem(s) in the route sheets:\n{problems}").format(
+            n=len(problems), problems="\n".join(f"  - {p}" for p in problems)))
     return done
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import i18n
 from maps._context import PlanContext, number, text
 from maps._schedule import departure
 from maps._sheets import file_stem, unassigned_code
@@ -100,10 +101,12 @@ def summary(ctx: PlanContext, files: Sequence[str] = (), *,
         ``idle_trucks`` (ids of trucks that stay at the depot); ``fleet`` (every truck's
         settings: capacity, shift, lunch, costs, see ``fleet_settings``);
         ``facilities`` (tonnes unloaded, unloads and trucks per facility);
-        ``unassigned`` (with ``code`` and ``details`` for tools, ``reason`` for people);
+        ``unassigned`` (with ``code`` and ``details`` for tools, ``reason`` for people,
+        in ``language``);
         ``sites`` (tonnes cleared and left, trips, and which trucks served it);
         ``verdicts`` (``search`` and ``fleet`` from ``plan.meta`` when the engine gave
-        them); ``files``.
+        them); ``files``; ``language``, the language of the texts people read (the
+        departure's ``text``, the reasons), which the keys never change.
     """
     plan = ctx.plan
     totals = dict(plan.totals())
@@ -137,8 +140,10 @@ def summary(ctx: PlanContext, files: Sequence[str] = (), *,
                         "load_t": round(number(u.load_t), 3),
                         "code": unassigned_code(ctx, u),
                         "details": dict(getattr(u, "details", None) or {}),
-                        "reason": text(u.reason)} for u in ctx.unassigned],
+                        "reason": i18n.reason_text(unassigned_code(ctx, u),
+                                                   getattr(u, "details", None), text(u.reason))}
+                       for u in ctx.unassigned],
         "sites": _sites(ctx),
         "verdicts": {k: meta[k] for k in ("search", "fleet") if k in meta},
-        "files": sorted(files),
+        "files": sorted(files), "language": i18n.current(),
     }  # fmt: skip

@@ -14,11 +14,13 @@ import itertools
 import math
 from typing import Any
 
+import i18n
+from i18n import N_, gettext
 from maps._context import PlanContext
 from maps._location import site_locations
 from maps._schedule import departure
 from maps._sheets import file_stem
-from maps._style import FACILITY_COLOUR, fmt_tonnes, hhmm
+from maps._style import FACILITY_COLOUR, hhmm
 
 __all__ = ["BAR_KINDS", "render_timeline", "timeline_bars"]
 
@@ -26,26 +28,26 @@ _e = html.escape
 
 #: What a bar shows (``data-kind``) and its legend label (one place, for translation).
 BAR_KINDS = {
-    "drive": "driving",
-    "stop": "loading at a stop",
-    "wait": "waiting (window, opening hours, lunch)",
-    "facility": "unloading",
-    "break": "lunch break",
+    "drive": N_("driving"),
+    "stop": N_("loading at a stop"),
+    "wait": N_("waiting (window, opening hours, lunch)"),
+    "facility": N_("unloading"),
+    "break": N_("lunch break"),
 }
 
 #: Texts of the page (whole sentences and labels, one place, for translation).
 TEXTS = {
-    "title": "Timeline, {date}",
-    "idle": "Stays at the depot.",
-    "shift": "shift",
-    "timezone": "Times are local ({timezone}).",
-    "driver_page": "driver map",
-    "sheet": "sheet",
-    "tip_stop": "Stop {label}: {site} ({place}), {start}–{end}, {tonnes}",
-    "tip_facility": "Unload {tonnes} at {site}, {start}–{end}",
-    "tip_break": "Lunch break, {start}–{end}",
-    "tip_drive": "Driving to {site}, {start}–{end}",
-    "tip_wait": "Waiting at {site} until {end}",
+    "title": N_("Timeline, {date}"),
+    "idle": N_("Stays at the depot."),
+    "shift": N_("shift {start}–{end}"),
+    "timezone": N_("Times are local ({timezone})."),
+    "driver_page": N_("driver map"),
+    "sheet": N_("sheet"),
+    "tip_stop": N_("Stop {label}: {site} ({place}), {start}–{end}, {tonnes}"),
+    "tip_facility": N_("Unload {tonnes} at {site}, {start}–{end}"),
+    "tip_break": N_("Lunch break, {start}–{end}"),
+    "tip_drive": N_("Driving to {site}, {start}–{end}"),
+    "tip_wait": N_("Waiting at {site} until {end}"),
 }
 
 _LEFT, _WIDTH, _ROW, _BAR = 92, 900, 30, 16  # px: label column, axis width, row, bar height
@@ -77,6 +79,8 @@ def timeline_bars(ctx: PlanContext, vehicle_id: str) -> list[dict[str, Any]]:
     """
     infos = ctx.visits[vehicle_id]
     places = site_locations(ctx, {i.site_id for i in infos})
+    texts = {key: gettext(text) for key, text in TEXTS.items()}
+    fmt_tonnes = i18n.format_tonnes
     bars: list[dict[str, Any]] = []
 
     def add(kind: str, start: float, end: float, tip: str, label: str = "") -> None:
@@ -88,19 +92,19 @@ def timeline_bars(ctx: PlanContext, vehicle_id: str) -> list[dict[str, Any]]:
         v = info.visit
         site = info.name if info.name else info.site_id
         add("drive", prev.visit.departure_s, v.arrival_s,
-            TEXTS["tip_drive"].format(site=site, start=hhmm(prev.visit.departure_s),
+            texts["tip_drive"].format(site=site, start=hhmm(prev.visit.departure_s),
                                       end=hhmm(v.arrival_s)))
         add("wait", v.arrival_s, v.start_s,
-            TEXTS["tip_wait"].format(site=site, end=hhmm(v.start_s)))
+            texts["tip_wait"].format(site=site, end=hhmm(v.start_s)))
         times = {"start": hhmm(v.start_s), "end": hhmm(v.departure_s)}
         if v.kind == "stop":
-            tip = TEXTS["tip_stop"].format(label=info.label, site=info.site_id,
+            tip = texts["tip_stop"].format(label=info.label, site=info.site_id,
                                            place=places[info.site_id].text,
                                            tonnes=fmt_tonnes(v.load_t), **times)
         elif v.kind == "facility":
-            tip = TEXTS["tip_facility"].format(tonnes=fmt_tonnes(-v.load_t), site=site, **times)
+            tip = texts["tip_facility"].format(tonnes=fmt_tonnes(-v.load_t), site=site, **times)
         elif v.kind == "break":
-            tip = TEXTS["tip_break"].format(**times)
+            tip = texts["tip_break"].format(**times)
         else:
             continue
         add(v.kind, v.start_s, v.departure_s, tip, info.label if v.kind == "stop" else "")
@@ -132,9 +136,11 @@ def render_timeline(ctx: PlanContext, *, timezone: str = "UTC") -> str:
     Returns
     -------
     str
-        The HTML page; bars are SVG ``rect`` elements with ``data-kind``,
-        ``data-start`` and ``data-end`` (seconds from midnight).
+        The HTML page, in the current language (``i18n.use``); bars are SVG ``rect``
+        elements with ``data-kind``, ``data-start`` and ``data-end`` (seconds from
+        midnight).
     """
+    texts = {key: gettext(text) for key, text in TEXTS.items()}
     t0, t1 = _axis(ctx)
     scale = _WIDTH / (t1 - t0)
 
@@ -147,7 +153,7 @@ def render_timeline(ctx: PlanContext, *, timezone: str = "UTC") -> str:
     used = {r.vehicle_id for r in ctx.plan.routes}
     height = 26 + _ROW * len(fleet)
     parts = [f'<div class="sn-scroll"><svg viewBox="0 0 {_LEFT + _WIDTH + 24} {height}" role="img" '
-             f'aria-label="{_e(TEXTS["title"].format(date=ctx.date))}">']
+             f'aria-label="{_e(texts["title"].format(date=ctx.date))}">']
     for hour in range(t0, t1 + 1, 3600):
         parts.append(f'<line x1="{x(hour)}" y1="18" x2="{x(hour)}" y2="{height}" '
                      'stroke="#ddd"/>')
@@ -163,10 +169,11 @@ def render_timeline(ctx: PlanContext, *, timezone: str = "UTC") -> str:
             s0, s1 = shifts[vid]
             parts.append(f'<rect class="sn-shift" x="{x(s0)}" y="{y - 2}" width="{x(s1) - x(s0)}" '
                          f'height="{_BAR + 4}" fill="#eef2f7" data-start="{s0}" data-end="{s1}">'
-                         f'<title>{_e(TEXTS["shift"])} {hhmm(s0)}–{hhmm(s1)}</title></rect>')
+                         f'<title>{_e(texts["shift"].format(start=hhmm(s0), end=hhmm(s1)))}'
+                         '</title></rect>')
         if vid not in used:
             parts.append(f'<text x="{x(t0) + 6}" y="{y + _BAR - 3}" fill="#666">'
-                         f'{_e(TEXTS["idle"])}</text>')
+                         f'{_e(texts["idle"])}</text>')
             continue
         for bar in timeline_bars(ctx, vid):
             kind = bar["kind"]
@@ -190,21 +197,21 @@ def render_timeline(ctx: PlanContext, *, timezone: str = "UTC") -> str:
     parts.append("</svg></div>")
     legend = "".join(
         f'<span><i style="background:{_FILL[k] or "#1f77b4"}'
-        f'{";opacity:.45" if k == "drive" else ""}"></i>{_e(label)}</span>'
+        f'{";opacity:.45" if k == "drive" else ""}"></i>{_e(gettext(label))}</span>'
         for k, label in BAR_KINDS.items())
     notes = []
     for r in ctx.plan.routes:
         stem = _e(file_stem(r.vehicle_id))
         notes.append(f'<li><b>{_e(r.vehicle_id)}</b>: {_e(departure(ctx, r.vehicle_id).text)} '
-                     f'<a href="truck-{stem}.html">{_e(TEXTS["driver_page"])}</a> · '
-                     f'<a href="sheet-{stem}.html">{_e(TEXTS["sheet"])}</a></li>')
-    title = TEXTS["title"].format(date=ctx.date)
+                     f'<a href="truck-{stem}.html">{_e(texts["driver_page"])}</a> · '
+                     f'<a href="sheet-{stem}.html">{_e(texts["sheet"])}</a></li>')
+    title = texts["title"].format(date=ctx.date)
     return (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f'<!DOCTYPE html>\n<html lang="{i18n.html_lang()}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{_e(title)}</h1><div class=\"sn-sub\">{_e(ctx.title)} · "
-        f"{_e(TEXTS['timezone'].format(timezone=timezone))}</div>"
+        f"{_e(texts['timezone'].format(timezone=timezone))}</div>"
         + "".join(parts)
         + f'<div class="sn-legend">{legend}</div><ul class="sn-trucks">{"".join(notes)}</ul>'
         "</body></html>\n"

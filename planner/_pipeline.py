@@ -468,7 +468,7 @@ def plan_day(
 
 
 def write_day(result: DayResult, out_dir: str | Path | None = None, *,
-              force: bool = False) -> dict[str, Path]:
+              force: bool = False, lang: str | None = None) -> dict[str, Path]:
     """Write the maps, sheets, GPX, GeoJSON and summary of a day (atomically).
 
     Parameters
@@ -480,12 +480,16 @@ def write_day(result: DayResult, out_dir: str | Path | None = None, *,
         plan: a folder holding other files is refused (``maps.MapsError``).
     force
         Write into a folder that holds other files; they are kept.
+    lang
+        The language of the pages, sheets and directions; default the run's language
+        (``i18n.use``, e.g. ``run_plan.py --lang``), else the scenario's ``language``.
 
     Returns
     -------
     dict of str to Path
         What was written, by name (``index.html``, ``truck-T01.html``, ...).
     """
+    import i18n
     import maps
 
     scenario = result.scenario
@@ -494,4 +498,5 @@ def write_day(result: DayResult, out_dir: str | Path | None = None, *,
         result.plan, problem=result.problem, G=result.G, snapped=result.snapped,
         matrix=result.matrix, out_dir=out, date=scenario.date, force=force,
         title=f"{scenario.name} — {scenario.date.isoformat()}", timezone=scenario.timezone,
+        lang=lang or i18n.pick(scenario.language),
     )
