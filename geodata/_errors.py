@@ -38,4 +38,7 @@ class SiteValidationError(GeodataError):
         self.source = source
         self.problems: list[str] = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{source}: {len(self.problems)} problem(s) in site data:\n{lines}")
+        from i18n import gettext
+
+        super().__init__(gettext("{source}: {n} problem(s) in site data:\n{problems}").format(
+            source=source, n=len(self.problems), problems=lines))

@@ -55,6 +55,9 @@ import pandas as pd
 import shapely
 from shapely.geometry import Point
 
+from i18n import N_
+from i18n import gettext as _
+
 from ._crs import chinese_crs, to_wgs84
 from ._errors import SiteValidationError
 from ._site_csv import decode_text, parse_csv
@@ -127,20 +130,22 @@ def read_sites(
     path = Path(path)
     source = str(path)
     if path.is_dir():
-        raise SiteValidationError(source, ["is a folder, not a site file; give the file "
-                                           "inside it (GeoJSON, GeoPackage or CSV)"])
+        raise SiteValidationError(source, [_("is a folder, not a site file; give the file "
+                                             "inside it (GeoJSON, GeoPackage or CSV)")])
     if not path.is_file():
-        raise SiteValidationError(source, [f"file {source!r} does not exist; check the path"])
+        raise SiteValidationError(source, [_("file {path!r} does not exist; check the "
+                                             "path").format(path=source)])
     try:
         size = path.stat().st_size
         data = path.read_bytes() if path.suffix.lower() in _CSV_SUFFIXES else b""
     except OSError as exc:
-        raise SiteValidationError(source, [f"cannot read the file ({exc.strerror}); check "
-                                           "that it exists and you may read it"]) from None
+        raise SiteValidationError(source, [_("cannot read the file ({error}); check that it "
+                                             "exists and you may read it").format(
+                                                 error=exc.strerror)]) from None
     if size == 0:
-        raise SiteValidationError(source, [
+        raise SiteValidationError(source, [_(
             "the file is empty (0 bytes); export the sites again with a header row (e.g. "
-            "site_id,kind,tonnes,lon,lat) and one row per site"])
+            "site_id,kind,tonnes,lon,lat) and one row per site")])
     try:
         if path.suffix.lower() in _CSV_SUFFIXES:
             gdf, problems, how = _frame_from_csv(data, source, crs, encoding)
@@ -150,10 +155,10 @@ def read_sites(
         raise
     except Exception as exc:  # the gate: no parser error reaches the user as a traceback
         logger.debug("reading %s failed", source, exc_info=True)
-        raise SiteValidationError(source, [
-            f"cannot read the file ({type(exc).__name__}: {exc}); check that it is GeoJSON, "
-            "GeoPackage or CSV with a header row, and that its name ends in .geojson, "
-            ".gpkg or .csv"]) from None
+        raise SiteValidationError(source, [_(
+            "cannot read the file ({error}); check that it is GeoJSON, GeoPackage or CSV "
+            "with a header row, and that its name ends in .geojson, .gpkg or .csv").format(
+                error=f"{type(exc).__name__}: {exc}")]) from None
     if how:
         logger.warning("%s: read as %s", source, how)
         source = f"{source} (read as {how})"
@@ -350,59 +355,69 @@ def validate_sites(
         geoms = list(sites.geometry.to_crs("EPSG:4326").to_numpy())
     n = len(df)
     if n == 0:
-        problems.append("no sites: the file holds no rows")
+        problems.append(_("no sites: the file holds no rows"))
     for col in ("site_id", "kind"):
         if col not in df.columns:
-            problems.append(f"missing column {col!r}; add it (found columns {sorted(df.columns)})")
+            problems.append(_("missing column {column!r}; add it (found columns {found})").format(
+                column=col, found=sorted(df.columns)))
     ids = [("" if _blank(v) else str(v).strip()) for v in df.get("site_id", [""] * n)]
 
     def where(i: int) -> str:
-        return f"row {i + 1}" + (f" (site_id {ids[i]!r})" if ids[i] else "")
+        if ids[i]:
+            return _("row {row} (site_id {site!r})").format(row=i + 1, site=ids[i])
+        return _("row {row}").format(row=i + 1)
 
     if "site_id" in df.columns:
         first: dict[str, int] = {}
         for i, sid in enumerate(ids):
             if not sid:
-                problems.append(f"row {i + 1}, column site_id: empty; give every site an id")
+                problems.append(_("row {row}, column site_id: empty; give every site an "
+                                  "id").format(row=i + 1))
             elif sid in first:
-                problems.append(f"row {i + 1}, column site_id: duplicate {sid!r} (first in row "
-                                f"{first[sid] + 1}); make site ids unique")  # fmt: skip
+                problems.append(_("row {row}, column site_id: duplicate {site!r} (first in row "
+                                  "{first}); make site ids unique").format(
+                                      row=i + 1, site=sid, first=first[sid] + 1))
             else:
                 first[sid] = i
     kinds: list[str] = []
     for i, raw in enumerate(df.get("kind", [""] * n)):
         kind = "" if _blank(raw) else re.sub(r"[\s-]+", "_", str(raw).strip().lower())
         if "kind" in df.columns and kind not in SITE_KINDS:
-            problems.append(f"{where(i)}, column kind: got {raw!r}; use one of "
-                            f"{', '.join(SITE_KINDS)}")  # fmt: skip
+            problems.append(_("{where}, column kind: got {value!r}; use one of {kinds}").format(
+                where=where(i), value=raw, kinds=", ".join(SITE_KINDS)))
         kinds.append(kind)
 
     def numbers(col: str, default: Any, unit: str, *, required_kinds: set[str] = frozenset()
                 ) -> list[float]:  # fmt: skip
         out: list[float] = []
         values = df[col] if col in df.columns else [None] * n
+        unit = _(unit)
         if col not in df.columns and any(k in required_kinds for k in kinds):
-            problems.append(f"missing column {col!r} ({unit}); it is required for kinds "
-                            f"{', '.join(sorted(required_kinds))}")  # fmt: skip
+            problems.append(_("missing column {column!r} ({unit}); it is required for kinds "
+                              "{kinds}").format(column=col, unit=unit,
+                                                kinds=", ".join(sorted(required_kinds))))
         for i, raw in enumerate(values):
             if _blank(raw):
                 if col in df.columns and kinds[i] in required_kinds:
-                    problems.append(f"{where(i)}, column {col}: empty; give the amount in {unit}")
+                    problems.append(_("{where}, column {column}: empty; give the amount in "
+                                      "{unit}").format(where=where(i), column=col, unit=unit))
                 out.append(default(kinds[i]) if callable(default) else default)
                 continue
             value = _number(raw)
             if value is None:
-                problems.append(f"{where(i)}, column {col}: got {raw!r}, not a number; "
-                                f"give a number >= 0 in {unit}")  # fmt: skip
+                problems.append(_("{where}, column {column}: got {value!r}, not a number; give "
+                                  "a number >= 0 in {unit}").format(
+                                      where=where(i), column=col, value=raw, unit=unit))
             elif value < 0:
-                problems.append(f"{where(i)}, column {col}: got {raw!r}, negative; "
-                                f"give a number >= 0 in {unit}")  # fmt: skip
+                problems.append(_("{where}, column {column}: got {value!r}, negative; give a "
+                                  "number >= 0 in {unit}").format(
+                                      where=where(i), column=col, value=raw, unit=unit))
             out.append(value if value is not None and value >= 0 else math.nan)
         return out
 
-    tonnes = numbers("tonnes", 0.0, "t", required_kinds={"dead_spot", "bin"})
-    service = numbers("service_min", lambda k: DEFAULT_SERVICE_MIN.get(k, 0.0), "minutes")
-    volume = numbers("volume_m3", math.nan, "m3")
+    tonnes = numbers("tonnes", 0.0, N_("t"), required_kinds={"dead_spot", "bin"})
+    service = numbers("service_min", lambda k: DEFAULT_SERVICE_MIN.get(k, 0.0), N_("minutes"))
+    volume = numbers("volume_m3", math.nan, N_("m3"))
 
     times: dict[str, list[Any]] = {"open": [], "close": [], "open_s": [], "close_s": []}
     for i in range(n):
@@ -410,23 +425,25 @@ def validate_sites(
             raw = df[col].iloc[i] if col in df.columns else None
             secs = None if _blank(raw) else _parse_time(raw)
             if not _blank(raw) and (secs is None or (col == "open" and secs >= 86400)):
-                problems.append(f"{where(i)}, column {col}: got {raw!r}; give a time HH:MM "
-                                "between 00:00 and 24:00")  # fmt: skip
+                problems.append(_("{where}, column {column}: got {value!r}; give a time HH:MM "
+                                  "between 00:00 and 24:00").format(where=where(i), column=col,
+                                                                   value=raw))
                 secs = None
             times[col].append(None if _blank(raw) else str(raw).strip())
             times[f"{col}_s"].append(math.nan if secs is None else float(secs))
         o, c = times["open_s"][-1], times["close_s"][-1]
         if not math.isnan(o) and not math.isnan(c) and c <= o:
-            problems.append(f"{where(i)}, columns open/close: close {times['close'][-1]!r} is not "
-                            f"after open {times['open'][-1]!r}; fix the hours (windows over "
-                            "midnight are not supported)")  # fmt: skip
+            problems.append(_("{where}, columns open/close: close {close!r} is not after open "
+                              "{open!r}; fix the hours (windows over midnight are not "
+                              "supported)").format(where=where(i), close=times["close"][-1],
+                                                   open=times["open"][-1]))
 
     priority: list[int] = []
     for i, raw in enumerate(df["priority"] if "priority" in df.columns else [None] * n):
         value = 3.0 if _blank(raw) else _number(raw)
         if value is None or value != int(value) or not 1 <= value <= 5:
-            problems.append(f"{where(i)}, column priority: got {raw!r}; give a whole number "
-                            "1 (most urgent) to 5")  # fmt: skip
+            problems.append(_("{where}, column priority: got {value!r}; give a whole number 1 "
+                              "(most urgent) to 5").format(where=where(i), value=raw))
             value = 3.0
         priority.append(int(value))
 
@@ -458,7 +475,8 @@ def _points(geoms: list[Any], crs: Any, where: Any, problems: list[str], n: int
     for i in range(n):
         geom = geoms[i] if i < len(geoms) else None
         if geom is None or geom.is_empty:
-            problems.append(f"{where(i)}, column geometry: empty; give a location")
+            problems.append(_("{where}, column geometry: empty; give a location").format(
+                where=where(i)))
             points.append(Point())
             kinds.append("")
             continue
@@ -472,12 +490,14 @@ def _points(geoms: list[Any], crs: Any, where: Any, problems: list[str], n: int
             problems.append(f"{where(i)}, column geometry: got ({x:g}, {y:g}), projected "
                             f"coordinates but no CRS; {_CRS_HINT}")  # fmt: skip
         elif abs(y) > 90 and abs(x) <= 90:
-            problems.append(f"{where(i)}, column geometry: latitude {y:g} is outside ±90 but "
-                            f"longitude {x:g} is a valid latitude; lon/lat look swapped: put "
-                            "longitude in lon/x and latitude in lat/y")  # fmt: skip
+            problems.append(_("{where}, column geometry: latitude {y:g} is outside ±90 but "
+                              "longitude {x:g} is a valid latitude; lon/lat look swapped: put "
+                              "longitude in lon/x and latitude in lat/y").format(
+                                  where=where(i), x=x, y=y))
         else:
-            problems.append(f"{where(i)}, column geometry: got ({x:g}, {y:g}), out of range; "
-                            "longitude must be within ±180 and latitude within ±90")  # fmt: skip
+            problems.append(_("{where}, column geometry: got ({x:g}, {y:g}), out of range; "
+                              "longitude must be within ±180 and latitude within ±90").format(
+                                  where=where(i), x=x, y=y))
     return points, kinds
 
 
@@ -507,7 +527,7 @@ def _swapped(points: list[Point], where: Any, problems: list[str]) -> None:
     swapped = _km(ys, xs, mx, my)
     for k in np.flatnonzero((far > _SWAP_FAR_KM) & (swapped < _SWAP_NEAR_KM)):
         i = ok[k]
-        problems.append(f"{where(i)}, column geometry: got ({xs[k]:g}, {ys[k]:g}), "
-                        f"{far[k]:,.0f} km from the other sites, but ({ys[k]:g}, {xs[k]:g}) "
-                        "lies among them: lon/lat look swapped; put longitude in lon/x and "
-                        "latitude in lat/y")  # fmt: skip
+        problems.append(_("{where}, column geometry: got ({x:g}, {y:g}), {km:,.0f} km from the "
+                          "other sites, but ({y:g}, {x:g}) lies among them: lon/lat look "
+                          "swapped; put longitude in lon/x and latitude in lat/y").format(
+                              where=where(i), x=xs[k], y=ys[k], km=far[k]))
