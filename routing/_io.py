@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from i18n import N_, gettext
 from routing._errors import ProblemError
 from routing._model import DAY_S, DEFAULT_STREAM, Break, Depot, Facility, Problem, Stop, Vehicle
 from routing._plan import Plan, Route, SiteProgress, Unassigned, Visit
@@ -186,18 +187,28 @@ def _explain(error: ValidationError, source: str) -> ProblemError:
             if parent in seen:
                 continue
             seen.add(parent)
-            lines.append(f"{parent}: needs two times [start, end], e.g. [\"08:00\", \"16:00\"]")
+            lines.append(gettext("{field}: needs two times [start, end], e.g. [\"08:00\", "
+                                 "\"16:00\"]").format(field=parent))
         elif e["type"] == "extra_forbidden":
             lines.append(f"{path}: unknown field{_extra_hint(e['loc'])}")
         elif e["type"] == "missing":
-            lines.append(f"{path}: missing; add it")
+            lines.append(gettext("{field}: missing; add it").format(field=path))
         elif e["type"] == "finite_number":
-            hint = ("write null for a pair with no street path"
-                    if path.startswith(("duration_s", "distance_m")) else "give a finite number")
-            lines.append(f"{path}: {e.get('input')!r} is not a finite number; {hint}")
+            hint = (gettext(N_("{field}: {value!r} is not a finite number; write null for a pair "
+                               "with no street path"))
+                    if path.startswith(("duration_s", "distance_m"))
+                    else gettext(N_("{field}: {value!r} is not a finite number; give a finite "
+                                    "number")))
+            lines.append(hint.format(field=path, value=e.get("input")))
         else:
             lines.append(f"{path}: {msg} (got {e.get('input')!r})")
-    return ProblemError(f"{source} is not a valid problem:\n  - " + "\n  - ".join(lines))
+    return ProblemError(_invalid(source, lines))
+
+
+def _invalid(source: str, problems: list[str]) -> str:
+    """The message of a problem with these faults (one line each)."""
+    return gettext("{source} is not a valid problem:\n{problems}").format(
+        source=source, problems="\n".join(f"  - {p}" for p in problems))
 
 
 # -- problem <-> dict ----------------------------------------------------------------------
@@ -284,8 +295,8 @@ def problem_from_dict(data: Any, *, source: str = "problem") -> Problem:
     except ValidationError as exc:
         raise _explain(exc, source) from None
     if spec.coordinates is not None and (spec.duration_s or spec.distance_m):
-        raise ProblemError(f"{source}: give either coordinates or duration_s/distance_m, "
-                           "not both")
+        raise ProblemError(gettext("{source}: give either coordinates or duration_s/distance_m, "
+                                   "not both").format(source=source))
     if spec.coordinates is not None:
         dur, dist = _from_coordinates(spec)
     elif spec.duration_s is not None and spec.distance_m is not None:
@@ -293,8 +304,9 @@ def problem_from_dict(data: Any, *, source: str = "problem") -> Problem:
         dist = _matrix_in(spec.distance_m, "distance_m", source)
         _check_pairs(dur, dist, source)
     else:
-        raise ProblemError(f"{source}: no travel data; give both duration_s and distance_m "
-                           "(square matrices, null = no path) or coordinates with a metric")
+        raise ProblemError(gettext("{source}: no travel data; give both duration_s and "
+                                   "distance_m (square matrices, null = no path) or coordinates "
+                                   "with a metric").format(source=source))
     names = spec.locations or []
     where = {name: k for k, name in enumerate(names)}
     errors: list[str] = []
@@ -329,7 +341,7 @@ def problem_from_dict(data: Any, *, source: str = "problem") -> Problem:
                 errors.append(f"vehicles[{k}].facilities[{j}]: unknown facility {f!r}; use one "
                               f"of {sorted(facility_ids)}")
     if errors:
-        raise ProblemError(f"{source} is not a valid problem:\n  - " + "\n  - ".join(errors))
+        raise ProblemError(_invalid(source, errors))
     stops = [build(f"stops[{k}]", lambda s=s, k=k: Stop(
         s.id, loc(s.location, f"stops[{k}]"), s.load_t, s.service_s, s.window, s.priority,
         s.required, s.site_id, s.release_s, s.stream)) for k, s in enumerate(spec.stops)]
@@ -344,7 +356,7 @@ def problem_from_dict(data: Any, *, source: str = "problem") -> Problem:
         tuple(v.facilities), tuple(v.streams), v.max_daily_t, v.max_stops))
         for k, v in enumerate(spec.vehicles)]
     if errors:
-        raise ProblemError(f"{source} is not a valid problem:\n  - " + "\n  - ".join(errors))
+        raise ProblemError(_invalid(source, errors))
     try:
         return Problem(duration_s=dur, distance_m=dist, stops=tuple(stops),
                        facilities=tuple(facilities), depots=tuple(depots),
@@ -407,14 +419,16 @@ def load_problem(path: str | os.PathLike) -> Problem:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ProblemError(f"{path}: no such file") from None
+        raise ProblemError(gettext("{path}: no such file").format(path=path)) from None
     except OSError as exc:
-        raise ProblemError(f"{path}: cannot read it ({exc.strerror})") from None
+        raise ProblemError(gettext("{path}: cannot read it ({error})").format(
+            path=path, error=exc.strerror)) from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ProblemError(f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: "
-                           f"{exc.msg}") from None
+        raise ProblemError(gettext("{path}: not valid JSON at line {line}, column {column}: "
+                                   "{error}").format(path=path, line=exc.lineno,
+                                                     column=exc.colno, error=exc.msg)) from None
     return problem_from_dict(data, source=str(path))
 
 
