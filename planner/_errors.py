@@ -30,11 +30,14 @@ class ScenarioError(ValueError):
     def __init__(self, source: str, problems: Iterable[str] | str) -> None:
         self.source = str(source)
         self.problems: list[str] = [problems] if isinstance(problems, str) else list(problems)
+        from i18n import gettext
+
         if len(self.problems) == 1:
             message = f"{self.source}: {self.problems[0]}"
         else:
             lines = "\n".join(f"  - {p}" for p in self.problems)
-            message = f"{self.source}: {len(self.problems)} problems:\n{lines}"
+            message = gettext("{source}: {n} problems:\n{problems}").format(
+                source=self.source, n=len(self.problems), problems=lines)
         super().__init__(message)
 
     def __reduce__(self):  # keep pickling (multiprocessing) working

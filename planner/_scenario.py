@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from i18n import N_
+from i18n import gettext as _
 from planner._errors import ScenarioError
 
 __all__ = [
@@ -85,9 +87,13 @@ def _timezone_problem(value: Any, problems: list[str]) -> None:
 
     close = difflib.get_close_matches(str(value), sorted(zoneinfo.available_timezones()), n=1,
                                     cutoff=0.85)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    problems.append(f"timezone: got {value!r}; {hint}give an IANA time zone name, e.g. "
-                    "\"Asia/Shanghai\" or \"Europe/Helsinki\"")
+    if close:
+        problems.append(_("timezone: got {value!r}; did you mean {close!r}? give an IANA time "
+                          "zone name, e.g. \"Asia/Shanghai\" or \"Europe/Helsinki\"").format(
+                              value=value, close=close[0]))
+    else:
+        problems.append(_("timezone: got {value!r}; give an IANA time zone name, e.g. "
+                          "\"Asia/Shanghai\" or \"Europe/Helsinki\"").format(value=value))
 
 
 def _raise(problems: list[str]) -> None:
@@ -100,7 +106,8 @@ def _time_problem(name: str, value: str | None, problems: list[str]) -> int | No
         return None
     secs = parse_hhmm(value)
     if secs is None:
-        problems.append(f"{name}: got {value!r}; give a time as \"HH:MM\" (00:00 to 24:00)")
+        problems.append(_("{field}: got {value!r}; give a time as \"HH:MM\" (00:00 to "
+                          "24:00)").format(field=name, value=value))
     return secs
 
 
@@ -116,14 +123,15 @@ def _sites_problems(crs: Any, encoding: Any, problems: list[str]) -> None:
         try:
             CRS.from_user_input(crs)
         except Exception:  # pyproj raises CRSError and others
-            problems.append(f"sites.crs: got {crs!r}; give an EPSG code such as 'EPSG:3067', "
-                            "or 'GCJ-02' (Amap, Tencent) or 'BD-09' (Baidu)")
+            problems.append(_("sites.crs: got {value!r}; give an EPSG code such as "
+                              "'EPSG:3067', or 'GCJ-02' (Amap, Tencent) or 'BD-09' "
+                              "(Baidu)").format(value=crs))
     if encoding is not None:
         try:
             codecs.lookup(encoding)
         except (LookupError, TypeError):
-            problems.append(f"sites.encoding: got {encoding!r}; give a codec name such as "
-                            "'utf-8', 'gb18030' or 'cp1252'")
+            problems.append(_("sites.encoding: got {value!r}; give a codec name such as "
+                              "'utf-8', 'gb18030' or 'cp1252'").format(value=encoding))
 
 
 def _language_problem(scenario: Any, problems: list[str]) -> None:
@@ -133,9 +141,8 @@ def _language_problem(scenario: Any, problems: list[str]) -> None:
     try:
         object.__setattr__(scenario, "language", i18n.normalize(scenario.language))
     except i18n.LanguageError:
-        problems.append(i18n.gettext(i18n.N_(
-            "language: got {value!r}; use one of {languages}")).format(
-                value=scenario.language, languages=", ".join(i18n.LANGUAGES)))
+        problems.append(_("language: got {value!r}; use one of {languages}").format(
+            value=scenario.language, languages=", ".join(i18n.LANGUAGES)))
 
 
 def _finite(value: Any) -> bool:
@@ -306,28 +313,33 @@ class FleetType:
         if mx is not None and (not isinstance(mx, int) or isinstance(mx, bool) or mx <= 0):
             problems.append(f"max_stops: got {mx!r}; give a whole number > 0 or leave it out")
         if not isinstance(self.count, int) or isinstance(self.count, bool) or self.count < 0:
-            problems.append(f"count: got {self.count!r}; give a whole number of trucks >= 0")
+            problems.append(_("count: got {value!r}; give a whole number of trucks >= 0").format(
+                value=self.count))
         if not _finite(self.capacity_t) or self.capacity_t <= 0:
-            problems.append(f"capacity_t: got {self.capacity_t!r}; give the payload in tonnes > 0")
+            problems.append(_("capacity_t: got {value!r}; give the payload in tonnes > 0").format(
+                value=self.capacity_t))
         start = _time_problem("shift_start", self.shift_start, problems)
         end = _time_problem("shift_end", self.shift_end, problems)
         if start is not None and end is not None and end <= start:
-            problems.append(f"shift_end {self.shift_end!r} is not after shift_start "
-                            f"{self.shift_start!r}; fix the shift")
+            problems.append(_("shift_end {end!r} is not after shift_start {start!r}; fix the "
+                              "shift").format(end=self.shift_end, start=self.shift_start))
         if self.max_hours is not None and (not _finite(self.max_hours) or self.max_hours <= 0):
             problems.append(f"max_hours: got {self.max_hours!r}; give hours > 0 or leave it out")
         if not _finite(self.break_min) or self.break_min < 0:
-            problems.append(f"break_min: got {self.break_min!r}; give minutes >= 0 (0: no break)")
+            problems.append(_("break_min: got {value!r}; give minutes >= 0 (0: no break)").format(
+                value=self.break_min))
         elif self.break_min > 0:
             b0 = _time_problem("break_start", self.break_start, problems)
             b1 = _time_problem("break_end", self.break_end, problems)
             if self.break_start is None or self.break_end is None:
-                problems.append("break_min is set but break_start/break_end are missing; give "
-                                "the lunch window, e.g. break_start = \"11:00\", "
-                                "break_end = \"13:00\"")
+                problems.append(_("break_min is set but break_start/break_end are missing; give "
+                                  "the lunch window, e.g. break_start = \"11:00\", "
+                                  "break_end = \"13:00\""))
             elif b0 is not None and b1 is not None and b1 - b0 < self.break_min * 60:
-                problems.append(f"break window {self.break_start}-{self.break_end} is shorter "
-                                f"than break_min = {self.break_min:g} minutes; widen it")
+                problems.append(_("break window {start}-{end} is shorter than break_min = "
+                                  "{minutes:g} minutes; widen it").format(
+                                      start=self.break_start, end=self.break_end,
+                                      minutes=self.break_min))
         for name in ("fixed_cost", "cost_per_km", "cost_per_hour"):
             value = getattr(self, name)
             if not _finite(value) or value < 0:
@@ -376,11 +388,14 @@ class SolverSpec:
     def __post_init__(self) -> None:
         problems = []
         if self.engine not in ENGINES:
-            problems.append(f"engine: got {self.engine!r}; use one of {', '.join(ENGINES)}")
+            problems.append(_("engine: got {value!r}; use one of {engines}").format(
+                value=self.engine, engines=", ".join(ENGINES)))
         if not _finite(self.time_limit_s) or self.time_limit_s <= 0:
-            problems.append(f"time_limit_s: got {self.time_limit_s!r}; give seconds > 0")
+            problems.append(_("time_limit_s: got {value!r}; give seconds > 0").format(
+                value=self.time_limit_s))
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
-            problems.append(f"seed: got {self.seed!r}; give a whole number >= 0")
+            problems.append(_("seed: got {value!r}; give a whole number >= 0").format(
+                value=self.seed))
         mi = self.max_iterations
         if mi is not None and mi != "auto" and (
                 not isinstance(mi, int) or isinstance(mi, bool) or mi <= 0):
@@ -477,10 +492,11 @@ class Scenario:
             object.__setattr__(self, name, tuple(getattr(self, name)))
         problems = []
         if not self.site_files:
-            problems.append("sites.files is empty; list at least one site file, or \"sample\"")
+            problems.append(_("sites.files is empty; list at least one site file, or "
+                              "\"sample\""))
         if not self.fleet:
-            problems.append("no [[fleet]]; add at least one truck type with name, count and "
-                            "capacity_t")
+            problems.append(_("no [[fleet]]; add at least one truck type with name, count and "
+                              "capacity_t"))
         names = [f.name for f in self.fleet]
         for dup in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"fleet: the type name {dup!r} is used twice; make names unique")
@@ -556,17 +572,18 @@ class Scenario:
         path = Path(path)
         source = str(path)
         if not path.is_file():
-            raise ScenarioError(source, "file does not exist; check the path "
-                                "(run_plan.py without --scenario plans the bundled sample)")
+            raise ScenarioError(source, _("file does not exist; check the path (run_plan.py "
+                                          "without --scenario plans the bundled sample)"))
         try:
             with path.open("rb") as fh:
                 data = tomllib.load(fh)
         except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(source, f"invalid TOML: {exc}; fix the syntax "
-                                "(strings in double quotes, [table], [[array of tables]])"
-                                ) from exc
+            raise ScenarioError(source, _("invalid TOML: {error}; fix the syntax (strings in "
+                                          "double quotes, [table], [[array of tables]])").format(
+                                              error=exc)) from exc
         except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError(source, f"cannot read the file: {exc}") from exc
+            raise ScenarioError(source, _("cannot read the file: {error}").format(
+                error=exc)) from exc
         return cls.from_dict(data, base_dir=path.parent, source=source)
 
     @classmethod
@@ -611,13 +628,13 @@ def _is_budget(v: Any) -> bool:
 
 
 _TYPES: dict[str, tuple[_Check, str]] = {
-    "str": (_is_str, "a string in double quotes"),
-    "int": (_is_int, "a whole number"),
-    "num": (_is_num, "a number"),
-    "strs": (_is_strs, "a list of strings, e.g. [\"a\", \"b\"]"),
-    "bool": (_is_bool, "true or false"),
-    "speeds": (_is_speeds, "a table of km/h per highway class, e.g. { residential = 25 }"),
-    "budget": (_is_budget, "a whole number of iterations, \"auto\" or \"none\""),
+    "str": (_is_str, N_("a string in double quotes")),
+    "int": (_is_int, N_("a whole number")),
+    "num": (_is_num, N_("a number")),
+    "strs": (_is_strs, N_("a list of strings, e.g. [\"a\", \"b\"]")),
+    "bool": (_is_bool, N_("true or false")),
+    "speeds": (_is_speeds, N_("a table of km/h per highway class, e.g. { residential = 25 }")),
+    "budget": (_is_budget, N_("a whole number of iterations, \"auto\" or \"none\"")),
 }
 
 _SCHEMAS: dict[str, dict[str, str]] = {
@@ -652,8 +669,10 @@ def _suggest(key: str, known: list[str]) -> str:
     import difflib
 
     close = difflib.get_close_matches(key, known, n=1)
-    hint = f"did you mean {close[0]!r}? " if close else ""
-    return f"{hint}known keys: {', '.join(known)}"
+    if close:
+        return _("did you mean {close!r}? known keys: {keys}").format(close=close[0],
+                                                                      keys=", ".join(known))
+    return _("known keys: {keys}").format(keys=", ".join(known))
 
 
 class _Reader:
@@ -667,23 +686,26 @@ class _Reader:
     def table(self, section: str, raw: Any, where: str) -> dict[str, Any]:
         """The keys of one table that have the right type (others reported)."""
         if not isinstance(raw, dict):
-            self.problems.append(f"{where}: got {raw!r}; it must be a table ({where} = ...)")
+            self.problems.append(_("{where}: got {value!r}; it must be a table ({where} = "
+                                   "...)").format(where=where, value=raw))
             return {}
         schema = _SCHEMAS[section]
         out: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in schema:
-                self.problems.append(f"{where}: unknown key {key!r}; "
-                                     f"{_suggest(key, list(schema))}")
+                self.problems.append(_("{where}: unknown key {key!r}; {hint}").format(
+                    where=where, key=key, hint=_suggest(key, list(schema))))
                 continue
             check, what = _TYPES[schema[key]]
             if not check(value):
-                self.problems.append(f"{where}.{key}: got {value!r}; give {what}")
+                self.problems.append(_("{field}: got {value!r}; give {what}").format(
+                    field=f"{where}.{key}", value=value, what=_(what)))
                 continue
             out[key] = tuple(value) if isinstance(value, list) else value
         for key in _REQUIRED.get(section, ()):
             if key not in raw:
-                self.problems.append(f"{where}: missing {key!r}; add {key} = ...")
+                self.problems.append(_("{where}: missing {key!r}; add {key} = ...").format(
+                    where=where, key=key))
         return out
 
     def build(self, cls: type, kwargs: dict[str, Any], where: str) -> Any:
@@ -705,8 +727,8 @@ class _Reader:
         for key, value in data.items():
             kind = _TOP.get(key)
             if kind is None:
-                self.problems.append(f"unknown key {key!r} at the top level; "
-                                     f"{_suggest(key, list(_TOP))}")
+                self.problems.append(_("unknown key {key!r} at the top level; {hint}").format(
+                    key=key, hint=_suggest(key, list(_TOP))))
             elif kind in ("table", "tables") and not isinstance(
                     value, dict if kind == "table" else list):
                 form = f"[{key}]" if kind == "table" else f"[[{key}]]"
@@ -818,8 +840,8 @@ class _Reader:
                 return dt.date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.problems.append(f"date: got {value!r}; give a date as YYYY-MM-DD "
-                             "(or leave it out for today)")
+        self.problems.append(_("date: got {value!r}; give a date as YYYY-MM-DD (or leave it "
+                               "out for today)").format(value=value))
         return None
 
 
