@@ -33,7 +33,7 @@ from i18n._core import (
     use,
 )
 from i18n._errors import LanguageError
-from i18n._fonts import CJK_FONTS, chart_style, cjk_font
+from i18n._fonts import CJK_FONTS, chart_context, chart_style, cjk_font
 from i18n._format import format_decimal, format_distance, format_minutes, format_tonnes
 from i18n._reasons import FIXED_REASONS, REASON_TEMPLATES, reason_text
 
@@ -51,6 +51,7 @@ __all__ = [
     "_",
     "babel_locale",
     "catalog_path",
+    "chart_context",
     "chart_style",
     "chosen",
     "cjk_font",

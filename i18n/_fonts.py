@@ -10,13 +10,15 @@ returns the English language instead, so the chart is readable, in English.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import re
+from collections.abc import Iterator
 
-from i18n._core import DEFAULT_LANGUAGE, normalize
+from i18n._core import DEFAULT_LANGUAGE, normalize, use
 
-__all__ = ["CJK_FONTS", "chart_style", "cjk_font"]
+__all__ = ["CJK_FONTS", "chart_context", "chart_style", "cjk_font"]
 
 logger = logging.getLogger(__name__)
 
@@ -83,3 +85,23 @@ def chart_style(lang: str | None) -> tuple[str, dict]:
         return DEFAULT_LANGUAGE, {}
     # a list of families: matplotlib takes each glyph from the first font that has it
     return tag, {"font.family": [_LATIN, font], "axes.unicode_minus": False}
+
+
+@contextlib.contextmanager
+def chart_context(lang: str | None) -> Iterator[str]:
+    """Draw a chart in ``lang``: its font settings and its language for the ``with`` block.
+
+    Create the figure, its texts and save it inside the block. Yields the language the
+    labels are in (English when no CJK font is installed, see ``chart_style``).
+
+    Examples
+    --------
+    >>> with chart_context("zh-CN") as lang:  # doctest: +SKIP
+    ...     fig = Figure(); fig.add_subplot().set_title(gettext("working day"))
+    ...     fig.savefig("chart.png")
+    """
+    import matplotlib
+
+    tag, rc = chart_style(lang)
+    with matplotlib.rc_context(rc), use(tag):
+        yield tag

@@ -434,7 +434,8 @@ def write_campaign(run: CampaignRun, out_dir: str | os.PathLike[str] | None = No
         _write_csv(stage / "summary.csv", rows + day_rows)
         _write_csv(stage / "sites.csv", summary["sites"])
         _write_text(stage / "summary.json", json.dumps(summary, indent=2, default=str))
-        _write_chart(stage / "remaining.png", campaign, run.spec.scenario.name)
+        _write_chart(stage / "remaining.png", campaign, run.spec.scenario.name,
+                     lang=getattr(run.spec.scenario, "language", None))
     return {name: out / name for name in [*new_days, *files]}
 
 
@@ -483,28 +484,33 @@ def remaining_table(campaign: Campaign) -> pd.DataFrame:
     return pd.DataFrame(data, index=pd.Index(index, name="date"))
 
 
-def _write_chart(path: Path, campaign: Campaign, name: str) -> Path:
+def _write_chart(path: Path, campaign: Campaign, name: str, *, lang: str | None = None) -> Path:
+    """``remaining.png`` in the run's language (else ``lang``, the scenario's), CJK font."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
+    import i18n
+
+    _ = i18n.gettext
     table = remaining_table(campaign)
-    fig = Figure(figsize=(9, 5), dpi=110)
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    x = range(len(table))
-    for sid in table.columns:
-        ax.plot(x, table[sid].to_numpy(), marker="o", markersize=3, label=sid)
-    ax.set_xticks(list(x), [f"{d:%m-%d}" if k else "start" for k, d in enumerate(table.index)],
-                  rotation=60, fontsize=7)
-    ax.set_ylabel("tonnes remaining (t)")
-    ax.set_xlabel("working day")
-    ax.set_title(f"{name}: {campaign.working_days} working days "
-                 f"(lower bound {campaign.bound.whole_days})")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
-    fig.tight_layout()
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    with i18n.chart_context(i18n.pick(lang)):
+        fig = Figure(figsize=(9, 5), dpi=110)
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        x = range(len(table))
+        for sid in table.columns:
+            ax.plot(x, table[sid].to_numpy(), marker="o", markersize=3, label=sid)
+        ax.set_xticks(list(x), [f"{d:%m-%d}" if k else _("start")
+                                for k, d in enumerate(table.index)], rotation=60, fontsize=7)
+        ax.set_ylabel(_("tonnes remaining (t)"))
+        ax.set_xlabel(_("working day"))
+        ax.set_title(_("{name}: {days} working days (lower bound {bound})").format(
+            name=name, days=campaign.working_days, bound=campaign.bound.whole_days))
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, ncol=2)
+        fig.tight_layout()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png")
     return _write_text(path, buf.getvalue())
 
 

@@ -511,16 +511,31 @@ def _csv_value(value: Any) -> Any:
 
 
 def write_chart(rows: Sequence[dict], path: Path, *, name: str, keys: Sequence[str],
-                campaign: bool) -> Path:
-    """Km and unassigned against trucks, a line per combination of the other variations."""
+                campaign: bool, lang: str | None = None) -> Path:
+    """Km and unassigned against trucks, a line per combination of the other variations.
+
+    Labelled in ``lang`` (default: the run's language, ``i18n.use``), with a CJK font for
+    Chinese.
+    """
+    import i18n
+
+    with i18n.chart_context(lang or i18n.current()):
+        return _chart(rows, path, name=name, keys=keys, campaign=campaign)
+
+
+def _chart(rows: Sequence[dict], path: Path, *, name: str, keys: Sequence[str],
+           campaign: bool) -> Path:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
-    panels = [("km", "km driven"), ("unassigned_t" if campaign else "unassigned",
-                                    "tonnes left" if campaign else "sites unassigned")]
+    from i18n import gettext
+
+    panels = [("km", gettext("km driven")),
+              ("unassigned_t" if campaign else "unassigned",
+               gettext("tonnes left") if campaign else gettext("sites unassigned"))]
     if campaign:
-        panels.append(("working_days", "working days"))
+        panels.append(("working_days", gettext("working days")))
     others = [k for k in keys if k != "trucks"]
     planned = [r for r in rows if r["status"] == "planned"]
     fig = Figure(figsize=(4.2 * len(panels), 3.8), dpi=110)
@@ -535,15 +550,16 @@ def write_chart(rows: Sequence[dict], path: Path, *, name: str, keys: Sequence[s
             group = sorted(group, key=lambda r: r["trucks"])
             ax.plot([r["trucks"] for r in group], [r[column] for r in group], marker="o",
                     label=label)
-        ax.set_xlabel("trucks")
+        ax.set_xlabel(gettext("trucks"))
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_title(title)
         ax.grid(alpha=0.3)
     if len(groups) > 1:
         axes[0].legend(fontsize=7)
     failed = len(rows) - len(planned)
-    fig.suptitle(f"{name}: {len(planned)} variant(s)"
-                 + (f", {failed} failed (see sweep.csv)" if failed else ""), fontsize=10)
+    title = (gettext("{name}: {n} variant(s), {failed} failed (see sweep.csv)") if failed
+             else gettext("{name}: {n} variant(s)"))
+    fig.suptitle(title.format(name=name, n=len(planned), failed=failed), fontsize=10)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
