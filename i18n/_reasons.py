@@ -96,7 +96,7 @@ def reason_text(code: str | None, details: Mapping[str, Any] | None, reason: str
     Examples
     --------
     >>> reason_text("window", {"open": "09:00", "close": "10:00"}, "...", lang="zh-CN")
-    '时间窗 09:00–10:00 无法满足，即使单独出车也赶不上'
+    '时间窗 09:00-10:00 无法满足，即使单独出车也赶不上'
     """
     english = reason or ""
     tag = normalize(lang) if lang else None
