@@ -21,6 +21,10 @@ PyVRP 0.14 (``pyvrp.solve``, iterated local search)
   ``daily`` is not a multiple of the capacity that costs trip capacity (1351: 200 of
   255 yd, 1599: 266 of 280, 1932 and 2100: 400 of 462).
 - The daily stop limit cannot be expressed (the same reset); it is only checked.
+- Fleet minimisation by the fixed cost; the penalty ceiling is raised to a truck's cost,
+  as PyVRP's ``PenaltyBoundWarning`` advises at this scale. ``MaxRuntime`` counts from
+  the start of the iterated local search: PyVRP's initial local search comes first
+  (about 15 s on 2100 on the busy machine), so the model runs longer than the limit.
 
 OR-Tools 9 (routing solver, guided local search)
 ------------------------------------------------

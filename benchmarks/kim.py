@@ -254,10 +254,12 @@ def print_targets(rows: list[dict]) -> None:
                   "; target not judged")
             continue
         met = ours["vehicles"] <= base["vehicles"] and ours["miles"] <= base["miles"]
-        print(f"{name}: ours {ours['engine']} {ours['vehicles']} / {ours['miles']:.1f} against "
+        better = (ours["vehicles"], ours["miles"]) < (base["vehicles"], base["miles"])
+        print(f"{name}: {ours['engine']} {ours['vehicles']} / {ours['miles']:.1f} against "
               f"{base['engine']} {base['vehicles']} / {base['miles']:.1f}: "
-              f"{_gap(ours, (base['vehicles'], base['miles']))}, target "
-              f"{'met' if met else 'not met'}")
+              f"{_gap(ours, (base['vehicles'], base['miles']))} "
+              f"({'better' if better else 'not better'} by fewest trucks, then miles); "
+              f"target (no more trucks and no more miles) {'met' if met else 'not met'}")
 
 
 def main(argv: list[str] | None = None) -> int:
