@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import i18n
+
 __all__ = ["facility_frame", "scenario_for", "sites_frame", "summarise", "work_site_rows"]
 
 WORK_KINDS = ("dead_spot", "bin")
@@ -22,8 +24,9 @@ WORK_KINDS = ("dead_spot", "bin")
 def scenario_for(base: Any, request: Mapping[str, Any]) -> Any:
     """The scenario with a plan request applied.
 
-    The request may set ``date``, ``engine``, ``time_limit_s`` and ``trucks``. The
-    scenario's ``[solver] time_limit_s`` is a ceiling: a request may ask for less.
+    The request may set ``date``, ``engine``, ``time_limit_s``, ``trucks`` and
+    ``language`` (of the pages, sheets and reasons). The scenario's ``[solver]
+    time_limit_s`` is a ceiling: a request may ask for less.
 
     Raises
     ------
@@ -39,6 +42,8 @@ def scenario_for(base: Any, request: Mapping[str, Any]) -> Any:
         changes["date"] = dt.date.fromisoformat(str(request["date"]))
     if request.get("engine") is not None:
         solver["engine"] = request["engine"]
+    if request.get("language") is not None:
+        changes["language"] = request["language"]
     limit = request.get("time_limit_s")
     if limit is not None:
         ceiling = base.solver.time_limit_s
@@ -155,7 +160,9 @@ def summarise(day: Any) -> dict[str, Any]:
 
     def left(u: Any) -> dict[str, Any]:
         return {"site_id": u.site_id, "stop_id": u.stop_id, "tonnes": round(u.load_t, 3),
-                "reason": u.reason, "code": getattr(u, "code", "") or None}
+                "reason": i18n.reason_text(getattr(u, "code", ""), getattr(u, "details", None),
+                                           u.reason),
+                "code": getattr(u, "code", "") or None}
 
     work = [left(u) for u in plan.unassigned if kinds.get(u.site_id) in WORK_KINDS]
     other = [left(u) for u in plan.unassigned if kinds.get(u.site_id) not in WORK_KINDS]

@@ -22,7 +22,9 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import i18n
 from service import _plans_db as plans
 from service._db import Database
 from service.models import PLAN_ID
@@ -94,11 +96,6 @@ def run(db_path: Path, scenario_path: Path, plan_id: str, attempt: int) -> int:
         ``0`` done, ``1`` failed (the reason is stored), ``3`` abandoned (the attempt was
         no longer running; nothing stored).
     """
-    import geodata
-    import planner
-    import routing
-    from service import _planning
-
     db = Database(db_path, pool_size=2, create=False)
     with db.connection() as conn:
         row = plans.get_plan(conn, plan_id)
@@ -108,6 +105,28 @@ def run(db_path: Path, scenario_path: Path, plan_id: str, attempt: int) -> int:
     beat = _Heartbeat(db, plan_id, attempt)
     beat.thread.start()
     beat.write()
+    # this job's texts (pages, sheets, reasons, errors) in the language it asked for
+    with i18n.use(_request_language(row["request"])):
+        return _plan_job(db, plan_id, attempt, row, beat, scenario_path)
+
+
+def _request_language(request: Any) -> str | None:
+    """The request's ``language``, when it is one the catalogs have (else the scenario's)."""
+    lang = (request or {}).get("language") if isinstance(request, dict) else None
+    try:
+        return i18n.normalize(lang) if lang else None
+    except i18n.LanguageError:
+        return None
+
+
+def _plan_job(db: Database, plan_id: str, attempt: int, row: Any, beat: _Heartbeat,
+              scenario_path: Any) -> int:
+    """Plan, write and store one job (see ``run_plan``); the exit code."""
+    import geodata
+    import planner
+    import routing
+    from service import _planning
+
     try:
         scenario = _planning.scenario_for(planner.Scenario.from_file(scenario_path),
                                           row["request"])
@@ -124,7 +143,8 @@ def run(db_path: Path, scenario_path: Path, plan_id: str, attempt: int) -> int:
         result["files"] = sorted(files)
         logger.info("plan %s: %d files (%s)", plan_id, len(files), ", ".join(sorted(written)))
     except (planner.ScenarioError, geodata.GeodataError, routing.RoutingError) as exc:
-        return _fail(db, plan_id, attempt, beat, f"cannot plan: {exc}")
+        return _fail(db, plan_id, attempt, beat,
+                     i18n.gettext("cannot plan: {error}").format(error=exc))
     except Exception as exc:
         logger.exception("plan %s: unexpected error", plan_id)
         return _fail(db, plan_id, attempt, beat, f"internal error in the worker "

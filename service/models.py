@@ -49,6 +49,7 @@ FIXES: dict[str, str] = {
     "status": "use \"open\" or \"cleared\"",
     "date": "give the day as \"YYYY-MM-DD\"",
     "engine": "use \"ortools\", \"pyvrp\" or \"auto\"",
+    "language": "use \"en\" or \"zh-CN\" (the language of the pages, sheets and reasons)",
     "time_limit_s": "give seconds > 0, at most the scenario's [solver] time_limit_s",
     "trucks": "give a whole number of trucks, 1..500",
     "site_id": "site ids are letters, digits, '_', '-' and '.', starting with a letter or "
@@ -155,6 +156,7 @@ class PlanIn(BaseModel):
     time_limit_s: float | None = Field(None, gt=0, allow_inf_nan=False,
                                        description=FIXES["time_limit_s"])
     trucks: int | None = Field(None, ge=1, le=500)
+    language: Literal["en", "zh-CN"] | None = Field(None, description=FIXES["language"])
 
     @field_validator("date", mode="before")
     @classmethod

@@ -2,7 +2,8 @@
  * the plan, then the overview map, each truck's totals, driver links and QR codes.
  *
  * Every text shown comes from the catalog inlined as #console-messages
- * (service/static/messages/<lang>.json); this file holds keys only. */
+ * (service/static/messages/en.json, translated through i18n's catalogs); this file
+ * holds keys only. */
 (function () {
   "use strict";
 
@@ -202,6 +203,7 @@
     setStatus("sending", t("plan.sending"));
     var request = {};
     if ($("plan-date").value) { request.date = $("plan-date").value; }
+    request.language = config.lang;  /* pages, sheets and reasons in the console's language */
     api("POST", "/v1/plans", request).then(accepted).catch(function (error) {
       busy(false);
       setStatus("error", t("plan.error", { error: error.message }));
