@@ -49,10 +49,15 @@ def test_heihe_scenario_reads_and_its_sites_are_labelled_illustrative():
     assert s.network.source.startswith("place:")
     [path] = s.site_paths()
     assert path.is_file()
-    sites = geodata.read_sites(path)
+    sites = geodata.read_sites(path, crs=s.sites_crs)
     work = sites[sites["kind"] == "dead_spot"]
     assert len(work) > 0
-    assert work["name"].str.contains("illustrative", case=False).all()
+    # named in Chinese as the office names them ("示意" = illustrative), and flagged
+    assert work["name"].str.contains("示意").all() and work["illustrative"].all()
+    # the office's GCJ-02 points, read back to WGS-84 in Heihe (not ~500 m off)
+    assert s.language == "zh-CN" and s.sites_crs == "GCJ-02"
+    depot = sites.set_index("site_id").geometry["AH-DEPOT"]
+    assert (round(depot.x, 4), round(depot.y, 4)) == (127.4905, 50.2365)
 
 
 def test_defaults_of_a_minimal_file(tmp_path):
