@@ -19,6 +19,7 @@ import folium
 import numpy as np
 from branca.element import Element
 
+from i18n import N_, gettext
 from maps._context import PlanContext, VisitInfo, build_context
 from maps._directions import Step, directions
 from maps._location import site_locations
@@ -46,36 +47,41 @@ _e = html.escape
 
 #: What happens at a visit, whole sentences (``{placeholders}`` filled per visit).
 TEXTS = {
-    "title_stop": "stop {stop} ({kind} {site}, {tonnes})",
-    "title_facility": "{kind} {name} ({site})",
-    "title_depot": "depot {name}",
-    "title_break": "break",
-    "arrive_stop": "Arrive at stop {stop} ({kind} {site}, {tonnes})",
-    "arrive_facility": "Unload {tonnes} at {kind} {name} ({site})",
-    "arrive_end": "Arrive back at depot {name}",
-    "arrive_other": "Arrive at {name}",
-    "leave": "Leave depot {name}",
-    "break": "Break {minutes} min",
-    "wait": "Wait until {time}.",
-    "on_board": "Leave {time} with {tonnes} on board.",
-    "window": "Time window {open}–{close}",
-    "hours": "Open {open}–{close}",
-    "load": "Load {k} of {n}",
-    "nav_geo": "Navigate",
-    "nav_amap": "Amap",
-    "nav_baidu": "Baidu Maps",
-    "nav_title": "Open this place in a navigation app",
-    "back": "Overview of all trucks",
-    "heading": "Truck {truck} · {date}",
-    "summary": "{stops} stops · {km:.1f} km · {hours:.1f} h · {tonnes:.1f} t · {unloads} unloads",
-    "leave_marker": "Leave {time}",
-    "back_marker": "Back {time}",
-    "eta_marker": "{what}: ETA {time}",
-    "to": "To {what}: {distance}",
-    "route_layer": "Truck {truck} route",
-    "stops_layer": "Stops",
-    "page_title": "Truck {truck} {date}",
+    "title_stop": N_("stop {stop} ({kind} {site}, {tonnes})"),
+    "title_facility": N_("{kind} {name} ({site})"),
+    "title_depot": N_("depot {name}"),
+    "title_break": N_("break"),
+    "arrive_stop": N_("Arrive at stop {stop} ({kind} {site}, {tonnes})"),
+    "arrive_facility": N_("Unload {tonnes} at {kind} {name} ({site})"),
+    "arrive_end": N_("Arrive back at depot {name}"),
+    "arrive_other": N_("Arrive at {name}"),
+    "leave": N_("Leave depot {name}"),
+    "break": N_("Break {minutes} min"),
+    "wait": N_("Wait until {time}."),
+    "on_board": N_("Leave {time} with {tonnes} on board."),
+    "window": N_("Time window {open}–{close}"),
+    "hours": N_("Open {open}–{close}"),
+    "load": N_("Load {k} of {n}"),
+    "nav_geo": N_("Navigate"),
+    "nav_amap": N_("Amap"),
+    "nav_baidu": N_("Baidu Maps"),
+    "nav_title": N_("Open this place in a navigation app"),
+    "back": N_("Overview of all trucks"),
+    "heading": N_("Truck {truck} · {date}"),
+    "summary": N_("{stops} stops · {km:.1f} km · {hours:.1f} h · {tonnes:.1f} t · {unloads} "
+                  "unloads"),
+    "in": N_("in {distance}"),
+    "streets_layer": N_("Street network"),
+    "leave_marker": N_("Leave {time}"),
+    "back_marker": N_("Back {time}"),
+    "eta_marker": N_("{what}: ETA {time}"),
+    "to": N_("To {what}: {distance}"),
+    "route_layer": N_("Truck {truck} route"),
+    "stops_layer": N_("Stops"),
+    "page_title": N_("Truck {truck} {date}"),
 }
+
+_SITE = N_("site")  # a visit whose site has no kind
 
 #: CSS pixels across a phone's map: the first view the streets are simplified for.
 PHONE_PX = 400
@@ -105,41 +111,47 @@ font:14px/1.4 sans-serif;border-left:1px solid #ccc;background:#fff}
 """
 
 
+def _t(key: str) -> str:
+    """A text of ``TEXTS`` in the current language (``i18n.use``)."""
+    return gettext(TEXTS[key])
+
+
 def _kind(info: VisitInfo) -> str:
-    return KIND_LABELS.get(info.kind, info.kind or "site")
+    return gettext(KIND_LABELS.get(info.kind, info.kind or _SITE))
 
 
 def visit_title(info: VisitInfo) -> str:
     """What happens at a visit, e.g. ``"stop 3 (dead spot DS-12, 4.5 t)"``."""
     v = info.visit
     if v.kind == "stop":
-        return TEXTS["title_stop"].format(stop=info.label, kind=_kind(info), site=info.site_id,
+        return _t("title_stop").format(stop=info.label, kind=_kind(info), site=info.site_id,
                                           tonnes=fmt_tonnes(v.load_t))
     if v.kind == "facility":
-        return TEXTS["title_facility"].format(kind=_kind(info), name=info.name, site=info.site_id)
+        return _t("title_facility").format(kind=_kind(info), name=info.name, site=info.site_id)
     if v.kind in ("start", "end"):
-        return TEXTS["title_depot"].format(name=info.name)
-    return TEXTS["title_break"]
+        return _t("title_depot").format(name=info.name)
+    return _t("title_break")
 
 
 def _arrive_text(info: VisitInfo) -> str:
     v = info.visit
     if v.kind == "stop":
-        return TEXTS["arrive_stop"].format(stop=info.label, kind=_kind(info), site=info.site_id,
+        return _t("arrive_stop").format(stop=info.label, kind=_kind(info), site=info.site_id,
                                            tonnes=fmt_tonnes(v.load_t))
     if v.kind == "facility":
-        return TEXTS["arrive_facility"].format(tonnes=fmt_tonnes(-v.load_t), kind=_kind(info),
+        return _t("arrive_facility").format(tonnes=fmt_tonnes(-v.load_t), kind=_kind(info),
                                                name=info.name, site=info.site_id)
     if v.kind == "end":
-        return TEXTS["arrive_end"].format(name=info.name)
-    return TEXTS["arrive_other"].format(name=info.name)
+        return _t("arrive_end").format(name=info.name)
+    return _t("arrive_other").format(name=info.name)
 
 
 def _steps_html(steps: list[Step]) -> str:
     items = []
     for k, step in enumerate(steps):
         before = steps[k - 1].distance_text if k else ""
-        lead = f'<span class="sn-in">in {before}</span>' if before else ""
+        lead = f'<span class="sn-in">{_e(_t("in").format(distance=before))}</span>' \
+            if before else ""
         items.append(f"<li>{lead}{_e(step.instruction)}</li>")
     return f'<ol class="sn-steps">{"".join(items)}</ol>'
 
@@ -160,38 +172,38 @@ def _facts(ctx: PlanContext, info: VisitInfo, where: str, piece: tuple[int, int]
     facts = [where]
     if opens is not None or closes is not None:
         key = "window" if v.kind == "stop" else "hours"
-        facts.append(TEXTS[key].format(open=hhmm(opens) or "…", close=hhmm(closes) or "…"))
+        facts.append(_t(key).format(open=hhmm(opens) or "…", close=hhmm(closes) or "…"))
     if v.kind == "stop":
         facts.append(fmt_tonnes(v.load_t))
         if piece is not None:
-            facts.append(TEXTS["load"].format(k=piece[0], n=piece[1]))
+            facts.append(_t("load").format(k=piece[0], n=piece[1]))
     return f'<div class="sn-facts">{_e(" · ".join(f for f in facts if f))}</div>'
 
 
 def _nav_html(links: NavLinks) -> str:
-    return (f'<div class="sn-nav" title="{_e(TEXTS["nav_title"])}">'
-            f'<a href="{_e(links.geo)}">{_e(TEXTS["nav_geo"])}</a>'
-            f'<a href="{_e(links.amap)}">{_e(TEXTS["nav_amap"])}</a>'
-            f'<a href="{_e(links.baidu)}">{_e(TEXTS["nav_baidu"])}</a></div>')
+    return (f'<div class="sn-nav" title="{_e(_t("nav_title"))}">'
+            f'<a href="{_e(links.geo)}">{_e(_t("nav_geo"))}</a>'
+            f'<a href="{_e(links.amap)}">{_e(_t("nav_amap"))}</a>'
+            f'<a href="{_e(links.baidu)}">{_e(_t("nav_baidu"))}</a></div>')
 
 
 def _visit_html(ctx: PlanContext, info: VisitInfo, colour: str, steps: list[Step] | None,
                 where: str, piece: tuple[int, int] | None, links: NavLinks | None) -> str:
     v = info.visit
     if v.kind == "start":
-        head = TEXTS["leave"].format(name=info.name)
+        head = _t("leave").format(name=info.name)
         eta = hhmm(v.departure_s)
     elif v.kind == "break":
-        head = TEXTS["break"].format(minutes=round((v.departure_s - v.start_s) / 60))
+        head = _t("break").format(minutes=round((v.departure_s - v.start_s) / 60))
         eta = hhmm(v.start_s)
     else:
         head = _arrive_text(info)
         eta = hhmm(v.arrival_s)
     notes = []
     if v.kind in ("stop", "facility") and v.start_s > v.arrival_s + 59:
-        notes.append(TEXTS["wait"].format(time=hhmm(v.start_s)))
+        notes.append(_t("wait").format(time=hhmm(v.start_s)))
     if v.kind in ("stop", "facility"):
-        notes.append(TEXTS["on_board"].format(time=hhmm(v.departure_s),
+        notes.append(_t("on_board").format(time=hhmm(v.departure_s),
                                               tonnes=fmt_tonnes(v.load_after_t)))
     lat, lon = info.lonlat[1], info.lonlat[0]
     facts = _facts(ctx, info, where, piece) if v.kind in ("stop", "facility") else ""
@@ -207,15 +219,15 @@ def _visit_html(ctx: PlanContext, info: VisitInfo, colour: str, steps: list[Step
 
 def _legend(colour: str) -> str:
     items = [
-        (line_key(colour), "Your route while collecting"),
-        (line_key(FACILITY_COLOUR, dashed=True), "Full, driving to unload"),
-        (arrow_key(colour), "Driving direction"),
-        (badge_key("sn-num", "3", colour), "Stop, in driving order"),
-        (badge_key("sn-site", "U1", SITE_ICONS["landfill"][1]), "Unloading (U1, U2 …)"),
-        (badge_key("sn-site", "D", SITE_ICONS["depot"][1]), "Depot"),
+        (line_key(colour), gettext("Your route while collecting")),
+        (line_key(FACILITY_COLOUR, dashed=True), gettext("Full, driving to unload")),
+        (arrow_key(colour), gettext("Driving direction")),
+        (badge_key("sn-num", "3", colour), gettext("Stop, in driving order")),
+        (badge_key("sn-site", "U1", SITE_ICONS["landfill"][1]), gettext("Unloading (U1, U2 …)")),
+        (badge_key("sn-site", "D", SITE_ICONS["depot"][1]), gettext("Depot")),
         ('<div class="sn-cl" style="background:' + colour + '"><span>2·3</span></div>',
-         "Stops close together: tap to zoom in"),
-        (line_key("#8a8a8a"), "Street network (drawn without tiles too)"),
+         gettext("Stops close together: tap to zoom in")),
+        (line_key("#8a8a8a"), gettext("Street network (drawn without tiles too)")),
     ]
     return legend_html(items)
 
@@ -244,13 +256,13 @@ def _markers(ctx: PlanContext, page: Page, infos: list[VisitInfo], colour: str) 
         for i in here:
             v = i.visit
             if v.kind == "start":
-                lines.append(_e(TEXTS["leave_marker"].format(time=hhmm(v.departure_s))))
+                lines.append(_e(_t("leave_marker").format(time=hhmm(v.departure_s))))
             elif v.kind == "end":
-                lines.append(_e(TEXTS["back_marker"].format(time=hhmm(v.arrival_s))))
+                lines.append(_e(_t("back_marker").format(time=hhmm(v.arrival_s))))
             else:
-                lines.append(_e(TEXTS["eta_marker"].format(what=_arrive_text(i),
+                lines.append(_e(_t("eta_marker").format(what=_arrive_text(i),
                                                            time=hhmm(v.arrival_s))))
-        tip = TEXTS["eta_marker"].format(what=",".join(labels) or "D",
+        tip = _t("eta_marker").format(what=",".join(labels) or "D",
                                          time=hhmm(first.visit.arrival_s))
         page.markers.append(Marker("stops", first.lonlat, kind, label, badge_colour, tip,
                                    "<br>".join(lines), label))
@@ -273,16 +285,16 @@ def render_driver(ctx: PlanContext, vehicle_id: str) -> folium.Map:
     colour = ctx.colours[vehicle_id]
     infos = ctx.visits[vehicle_id]
     bounds = ctx.display_bounds(vehicle_id)
-    m = new_map(bounds, title=TEXTS["page_title"].format(truck=vehicle_id, date=ctx.date),
+    m = new_map(bounds, title=_t("page_title").format(truck=vehicle_id, date=ctx.date),
                 tiles=ctx.tiles)
-    page = Page(m, ctx, "Street network")
-    page.group("route", TEXTS["route_layer"].format(truck=_e(vehicle_id)), colour=colour,
+    page = Page(m, ctx, _t("streets_layer"))
+    page.group("route", _t("route_layer").format(truck=_e(vehicle_id)), colour=colour,
                weight=5, dash_colour=FACILITY_COLOUR)
-    page.group("stops", TEXTS["stops_layer"])
+    page.group("stops", _t("stops_layer"))
     seg_by_visit = {s.to_index: s for s in ctx.segments[vehicle_id]}
     for seg in ctx.segments[vehicle_id]:
         to_unload = route.visits[seg.to_index].kind == "facility"
-        tip = TEXTS["to"].format(what=visit_title(infos[seg.to_index]),
+        tip = _t("to").format(what=visit_title(infos[seg.to_index]),
                                  distance=fmt_distance(seg.length_m))
         page.lines.append(Line("route", (vehicle_id, to_unload), np.asarray(seg.coords),
                                to_unload, tip))
@@ -302,13 +314,13 @@ def render_driver(ctx: PlanContext, vehicle_id: str) -> folium.Map:
         steps = directions(seg.legs, arrive=_arrive_text(info)) if seg and seg.legs else None
         items.append(_visit_html(ctx, info, colour, steps, where.get(info.site_id, ""),
                                  pieces.get(info.visit.id), links.get(info.index)))
-    summary = TEXTS["summary"].format(stops=len(route.stops), km=route.distance_km,
+    summary = _t("summary").format(stops=len(route.stops), km=route.distance_km,
                                       hours=route.duration_h, tonnes=route.tonnes,
                                       unloads=route.unload_trips)
     panel = (
         '<div id="sn-dir">'
-        f'<a class="sn-back" href="index.html">&larr; {_e(TEXTS["back"])}</a>'
-        f"<h1>{_e(TEXTS['heading'].format(truck=vehicle_id, date=ctx.date))}</h1>"
+        f'<a class="sn-back" href="index.html">&larr; {_e(_t("back"))}</a>'
+        f"<h1>{_e(_t('heading').format(truck=vehicle_id, date=ctx.date))}</h1>"
         f'<div class="sn-sum">{_e(summary)}</div>'
         f"<ol>{''.join(items)}</ol></div>"
     )

@@ -26,6 +26,7 @@ from branca.element import Element, MacroElement
 from folium.utilities import JsCode
 from jinja2 import Template
 
+import i18n
 from maps._errors import OfflineError
 from maps._tiles import TileSource, tile_source
 
@@ -199,6 +200,8 @@ def render_html(m: folium.Map) -> str:
     html = _VIEWPORT_RE.sub("", html)
     html = re.sub(r'<meta http-equiv="content-type"[^>]*>', "", html, flags=re.I)
     html = html.replace("<head>", f'<head>\n<meta charset="utf-8">\n{VIEWPORT}', 1)
+    # the page's language: browsers pick the fonts of its script (CJK for zh-CN) by it
+    html = html.replace("<html>", f'<html lang="{i18n.html_lang()}">', 1)
     # indentation and blank lines are a tenth of a page; no JS, CSS or HTML here needs them
     html = re.sub(r"\n\s+", "\n", html)
     bad = _CDN.search(html)

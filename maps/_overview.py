@@ -19,6 +19,8 @@ from typing import Any
 import folium
 import numpy as np
 
+import i18n
+from i18n import N_, gettext
 from maps._context import PlanContext, VisitInfo, build_context, number, text
 from maps._layout import ROUTE_TOLERANCE_DEG
 from maps._offline import new_map
@@ -48,35 +50,43 @@ DESKTOP_PX = 1200
 
 #: Every text of the overview, whole sentences or labels (``{placeholders}`` filled in).
 TEXTS = {
-    "truck": "Truck {truck}",
-    "kind_priority": "{kind}, {tonnes}, priority {priority}",
-    "kind": "{kind}, {tonnes}",
-    "visit": "{truck} stop {stop}, ETA {eta} ({tonnes})",
-    "rest_later": "The rest is scheduled for day {day}.",
-    "unassigned_t": "Unassigned: <b>{n}</b> ({tonnes:.1f} t)",
-    "unassigned_none": "Unassigned: <b>0</b>",
-    "later_count": "Scheduled for later days: <b>{n}</b>",
-    "engine": "Engine: {engine}",
-    "stop_tip": "Truck {truck} stop {stop}: {site}, {tonnes}, ETA {eta}",
-    "not_collected": "<b>Unassigned</b>: {tonnes} not collected",
-    "miss_tip": "{site}: unassigned",
-    "later_popup": "Scheduled for day {day} ({tonnes} in all).",
-    "later_tip": "{site}: scheduled for day {day}",
-    "unload": "{truck} {time} ({tonnes:.1f} t)",
-    "trip_tip": "Truck {truck}, trip {trip}: {km:.1f} km",
-    "unassigned_layer": "Unassigned ({n})",
-    "window": "Time window {open}–{close}",
-    "partly": "Partly served: see the truck's marker.",
-    "later_layer": "Scheduled for later days",
-    "sites_layer": "Depots and unloading",
-    "unloads": "Unloads:",
+    "truck": N_("Truck {truck}"),
+    "kind_priority": N_("{kind}, {tonnes}, priority {priority}"),
+    "kind": N_("{kind}, {tonnes}"),
+    "visit": N_("{truck} stop {stop}, ETA {eta} ({tonnes})"),
+    "rest_later": N_("The rest is scheduled for day {day}."),
+    "unassigned_t": N_("Unassigned: <b>{n}</b> ({tonnes:.1f} t)"),
+    "unassigned_none": N_("Unassigned: <b>0</b>"),
+    "later_count": N_("Scheduled for later days: <b>{n}</b>"),
+    "engine": N_("Engine: {engine}"),
+    "stop_tip": N_("Truck {truck} stop {stop}: {site}, {tonnes}, ETA {eta}"),
+    "not_collected": N_("<b>Unassigned</b>: {tonnes} not collected"),
+    "miss_tip": N_("{site}: unassigned"),
+    "later_popup": N_("Scheduled for day {day} ({tonnes} in all)."),
+    "later_tip": N_("{site}: scheduled for day {day}"),
+    "unload": N_("{truck} {time} ({tonnes:.1f} t)"),
+    "trip_tip": N_("Truck {truck}, trip {trip}: {km:.1f} km"),
+    "unassigned_layer": N_("Unassigned ({n})"),
+    "window": N_("Time window {open}–{close}"),
+    "partly": N_("Partly served: see the truck's marker."),
+    "later_layer": N_("Scheduled for later days"),
+    "sites_layer": N_("Depots and unloading"),
+    "unloads": N_("Unloads:"),
+    "later_label": N_("{site}: day {day}"),
+    "filter": N_("Filter by truck or site"),
+    "streets_layer": N_("Street network"),
 }
+
+
+def _t(key: str) -> str:
+    """A text of ``TEXTS`` in the current language (``i18n.use``)."""
+    return gettext(TEXTS[key])
 
 
 def truck_layer_name(vehicle_id: str, colour: str) -> str:
     """The layer-control label of a truck (a colour swatch and ``Truck <id>``)."""
     return (f'<span class="sn-sw" style="background:{colour}"></span>'
-            + TEXTS["truck"].format(truck=_e(vehicle_id)))
+            + _t("truck").format(truck=_e(vehicle_id)))
 
 
 def truck_page(vehicle_id: str) -> str:
@@ -88,21 +98,25 @@ def truck_page(vehicle_id: str) -> str:
 
 def _truck_link(vehicle_id: str) -> str:
     return (f'<a href="{_e(truck_page(vehicle_id))}">'
-            + TEXTS["truck"].format(truck=_e(vehicle_id)) + "</a>")
+            + _t("truck").format(truck=_e(vehicle_id)) + "</a>")
 
 
 def _window_text(opens: int | None, closes: int | None) -> str:
     if opens is None and closes is None:
         return ""
-    return TEXTS["window"].format(open=hhmm(opens) or "…", close=hhmm(closes) or "…")
+    return _t("window").format(open=hhmm(opens) or "…", close=hhmm(closes) or "…")
 
+
+#: The columns of the route list (labels, translated where shown).
+_SUMMARY_HEADS = (N_("Truck"), N_("Stops"), N_("km"), N_("h"), N_("t"), N_("Unloads"))
 
 #: How much of a site the day clears: (what is left, one trip?) -> a whole sentence.
 _CLEARED = {
-    ("done", True): "Cleared {cleared:.1f} of {tonnes:.1f} t in 1 trip",
-    ("done", False): "Cleared {cleared:.1f} of {tonnes:.1f} t in {trips} trips",
-    ("left", True): "Cleared {cleared:.1f} of {tonnes:.1f} t in 1 trip, {left:.1f} t left",
-    ("left", False): "Cleared {cleared:.1f} of {tonnes:.1f} t in {trips} trips, {left:.1f} t left",
+    ("done", True): N_("Cleared {cleared:.1f} of {tonnes:.1f} t in 1 trip"),
+    ("done", False): N_("Cleared {cleared:.1f} of {tonnes:.1f} t in {trips} trips"),
+    ("left", True): N_("Cleared {cleared:.1f} of {tonnes:.1f} t in 1 trip, {left:.1f} t left"),
+    ("left", False): N_("Cleared {cleared:.1f} of {tonnes:.1f} t in {trips} trips, {left:.1f} t "
+                        "left"),
 }
 
 
@@ -110,29 +124,30 @@ def _site_popup(ctx: PlanContext, site_id: str, visits: list[VisitInfo], progres
     row = ctx.site(site_id)
     name = text(row.get("name"))
     lines = [f"<b>{_e(site_id)}</b>" + (f" {_e(name)}" if name and name != site_id else "")]
-    kind = KIND_LABELS.get(text(row.get("kind")), text(row.get("kind")))
+    kind = gettext(KIND_LABELS.get(text(row.get("kind")), text(row.get("kind"))))
     prio = text(row.get("priority"))
     tonnes = fmt_tonnes(number(row.get("tonnes")))
     if prio:
-        lines.append(TEXTS["kind_priority"].format(
+        lines.append(_t("kind_priority").format(
             kind=_e(kind), tonnes=tonnes, priority=_e(prio)))
     else:
-        lines.append(TEXTS["kind"].format(kind=_e(kind), tonnes=tonnes))
+        lines.append(_t("kind").format(kind=_e(kind), tonnes=tonnes))
     if visits:
         window = _window_text(*visit_window(ctx, visits[0]))
         if window:
             lines.append(_e(window))
     for info in visits:
         v = info.visit
-        lines.append(TEXTS["visit"].format(
+        lines.append(_t("visit").format(
             truck=_truck_link(info.vehicle_id), stop=_e(info.label), eta=hhmm(v.arrival_s),
             tonnes=fmt_tonnes(v.load_t)))
     if progress is not None:
         key = ("left" if progress.left_t > 0 else "done", progress.trips == 1)
-        lines.append(_CLEARED[key].format(cleared=progress.cleared_t, tonnes=progress.tonnes,
+        lines.append(gettext(_CLEARED[key]).format(cleared=progress.cleared_t,
+                                                   tonnes=progress.tonnes,
                                           trips=progress.trips, left=progress.left_t))
     if site_id in ctx.scheduled:
-        lines.append(TEXTS["rest_later"].format(day=ctx.scheduled[site_id]))
+        lines.append(_t("rest_later").format(day=ctx.scheduled[site_id]))
     return "<br>".join(lines)
 
 
@@ -152,24 +167,24 @@ def _summary_panel(ctx: PlanContext) -> str:
         )
     tot = plan.totals()
     n_stops = sum(len(r.stops) for r in plan.routes)
-    head = ("<tr><th>Truck</th><th>Stops</th><th>km</th><th>h</th><th>t</th>"
-            "<th>Unloads</th></tr>")
-    total = (f'<tr class="sn-total"><td>Total</td><td>{n_stops}</td>'
+    head = "<tr>" + "".join(f"<th>{_e(gettext(h))}</th>" for h in _SUMMARY_HEADS) + "</tr>"
+    label = gettext("Total")
+    total = (f'<tr class="sn-total"><td>{_e(label)}</td><td>{n_stops}</td>'
              f"<td>{tot['distance_km']:.1f}</td><td>{tot['duration_h']:.1f}</td>"
              f"<td>{tot['tonnes']:.1f}</td><td>{tot['unload_trips']}</td></tr>")
     unassigned = ctx.unassigned
     left_t = sum(number(u.load_t) for u in unassigned)
-    facts = [TEXTS["unassigned_t"].format(n=len(unassigned), tonnes=left_t)
-             if unassigned else TEXTS["unassigned_none"]]
+    facts = [_t("unassigned_t").format(n=len(unassigned), tonnes=left_t)
+             if unassigned else _t("unassigned_none")]
     later = [s for s in ctx.scheduled if s not in ctx.served()]
     if later:
-        facts.append(TEXTS["later_count"].format(n=len(later)))
-    facts.append(TEXTS["engine"].format(engine=_e(str(getattr(plan, "engine", "")))))
+        facts.append(_t("later_count").format(n=len(later)))
+    facts.append(_t("engine").format(engine=_e(str(getattr(plan, "engine", "")))))
     dated = "" if ctx.date in ctx.title else f" · {_e(ctx.date)}"
     return (
         f"<details><summary>{_e(ctx.title)}{dated}</summary>"
-        '<input class="sn-filter" type="search" placeholder="Filter by truck or site" '
-        'aria-label="Filter by truck or site"> <span class="sn-count"></span>'
+        f'<input class="sn-filter" type="search" placeholder="{_e(_t("filter"))}" '
+        f'aria-label="{_e(_t("filter"))}"> <span class="sn-count"></span>'
         f'<div class="sn-routes"><table>{head}{"".join(rows)}{total}</table></div>'
         f"<div>{' · '.join(facts)}</div></details>"
     )
@@ -178,21 +193,23 @@ def _summary_panel(ctx: PlanContext) -> str:
 def _legend(ctx: PlanContext) -> str:
     sample = "#455a64"
     items = [
-        (line_key(sample), "Route, in the truck's colour"),
-        (line_key(sample, dashed=True), "Full, driving to unload"),
-        (arrow_key(sample), "Driving direction"),
-        (badge_key("sn-num", "3", sample), "Stop, numbered in the truck's order"),
+        (line_key(sample), gettext("Route, in the truck's colour")),
+        (line_key(sample, dashed=True), gettext("Full, driving to unload")),
+        (arrow_key(sample), gettext("Driving direction")),
+        (badge_key("sn-num", "3", sample), gettext("Stop, numbered in the truck's order")),
         ('<div class="sn-cl" style="background:conic-gradient(#1f77b4 0 50%,#d62728 0 100%)">'
-         "<span>4</span></div>", "Stops close together: tap to zoom in"),
-        (badge_key("sn-site", "D", SITE_ICONS["depot"][1]), "Depot"),
-        (badge_key("sn-site", "L", SITE_ICONS["landfill"][1]), "Landfill or transfer station"),
-        (badge_key("sn-miss", ""), "Unassigned: not collected today"),
+         "<span>4</span></div>", gettext("Stops close together: tap to zoom in")),
+        (badge_key("sn-site", "D", SITE_ICONS["depot"][1]), gettext("Depot")),
+        (badge_key("sn-site", "L", SITE_ICONS["landfill"][1]),
+         gettext("Landfill or transfer station")),
+        (badge_key("sn-miss", ""), gettext("Unassigned: not collected today")),
     ]
     if ctx.scheduled:
-        items.append((badge_key("sn-later", "4", "#eceff1"), "Scheduled for a later day (day)"))
-    items.append((line_key("#8a8a8a"), "Street network (drawn without tiles too)"))
-    return legend_html(items, note="Trucks on one street are drawn side by side, each on the "
-                                   "right of its direction of travel.")
+        items.append((badge_key("sn-later", "4", "#eceff1"),
+                      gettext("Scheduled for a later day (day)")))
+    items.append((line_key("#8a8a8a"), gettext("Street network (drawn without tiles too)")))
+    return legend_html(items, note=gettext("Trucks on one street are drawn side by side, each "
+                                           "on the right of its direction of travel."))
 
 
 def _served_markers(ctx: PlanContext, page: Page) -> None:
@@ -202,13 +219,15 @@ def _served_markers(ctx: PlanContext, page: Page) -> None:
         for info in infos:
             page.markers.append(Marker(
                 info.vehicle_id, info.lonlat, "stop", info.label, ctx.colours[info.vehicle_id],
-                TEXTS["stop_tip"].format(
+                _t("stop_tip").format(
                     truck=info.vehicle_id, stop=info.label, site=site_id,
                     tonnes=fmt_tonnes(info.visit.load_t), eta=hhmm(info.visit.arrival_s)),
                 popup, f"{info.vehicle_id}·{info.label}"))
 
 
 def _unassigned_markers(ctx: PlanContext, page: Page) -> None:
+    from maps._sheets import unassigned_code  # one rule for the code of every output
+
     by_site: dict[str, list] = {}
     for u in ctx.unassigned:
         by_site.setdefault(u.site_id, []).append(u)
@@ -218,18 +237,19 @@ def _unassigned_markers(ctx: PlanContext, page: Page) -> None:
             logger.warning("unassigned site %s is not in the snapped sites; not drawn", site_id)
             continue
         row = ctx.site(site_id)
-        reasons = sorted({text(u.reason) for u in items})
+        reasons = sorted({i18n.reason_text(unassigned_code(ctx, u), getattr(u, "details", None),
+                                           text(u.reason)) for u in items})
         tonnes = sum(number(u.load_t) for u in items)
         name = text(row.get("name"))
         popup = (f"<b>{_e(site_id)}</b>" + (f" {_e(name)}" if name and name != site_id else "")
-                 + "<br>" + TEXTS["not_collected"].format(
+                 + "<br>" + _t("not_collected").format(
                      tonnes=fmt_tonnes(tonnes))
                  + "".join(f"<br>{_e(r)}" for r in reasons))
         if site_id in served:  # partly served: the leftover pieces
-            popup += "<br>" + TEXTS["partly"]
+            popup += "<br>" + _t("partly")
         page.markers.append(Marker(
             "unassigned", (row.geometry.x, row.geometry.y), "miss", "", UNASSIGNED_FILL,
-            TEXTS["miss_tip"].format(site=site_id), popup, site_id))
+            _t("miss_tip").format(site=site_id), popup, site_id))
 
 
 def _later_markers(ctx: PlanContext, page: Page) -> None:
@@ -240,12 +260,12 @@ def _later_markers(ctx: PlanContext, page: Page) -> None:
         row = ctx.site(site_id)
         name = text(row.get("name"))
         popup = (f"<b>{_e(site_id)}</b>" + (f" {_e(name)}" if name and name != site_id else "")
-                 + "<br>" + TEXTS["later_popup"].format(
+                 + "<br>" + _t("later_popup").format(
                      day=day, tonnes=fmt_tonnes(number(row.get("tonnes")))))
         page.markers.append(Marker(
             "later", (row.geometry.x, row.geometry.y), "later", str(day), "#eceff1",
-            TEXTS["later_tip"].format(site=site_id, day=day), popup,
-            f"{site_id}: day {day}"))
+            _t("later_tip").format(site=site_id, day=day), popup,
+            _t("later_label").format(site=site_id, day=day)))
 
 
 def _fixed_markers(ctx: PlanContext, page: Page) -> None:
@@ -255,7 +275,7 @@ def _fixed_markers(ctx: PlanContext, page: Page) -> None:
         for info in infos:
             if info.visit.kind == "facility":
                 unloads.setdefault(info.site_id, []).append(
-                    TEXTS["unload"].format(
+                    _t("unload").format(
                         truck=_truck_link(vid), time=hhmm(info.visit.arrival_s),
                         tonnes=-info.visit.load_t))
     for site_id, row in ctx.sites.iterrows():
@@ -264,9 +284,10 @@ def _fixed_markers(ctx: PlanContext, page: Page) -> None:
             continue
         letter, colour = SITE_ICONS[kind]
         name = text(row.get("name"))
-        popup = f"<b>{_e(str(site_id))}</b> {_e(name)}<br>{_e(KIND_LABELS.get(kind, kind))}"
+        popup = (f"<b>{_e(str(site_id))}</b> {_e(name)}<br>"
+                 f"{_e(gettext(KIND_LABELS.get(kind, kind)))}")
         if unloads.get(site_id):
-            popup += "<br>" + TEXTS["unloads"] + "<br>" + "<br>".join(unloads[site_id])
+            popup += "<br>" + _t("unloads") + "<br>" + "<br>".join(unloads[site_id])
         page.markers.append(Marker("sites", (row.geometry.x, row.geometry.y), "site", letter,
                                    colour, f"{site_id} {name}".strip(), popup, letter))
 
@@ -276,7 +297,7 @@ def render_overview(ctx: PlanContext) -> folium.Map:
     n_stops = sum(len(r.stops) for r in ctx.plan.routes)
     m = new_map(ctx.display_bounds(), title=f"{ctx.title} {ctx.date}", tiles=ctx.tiles,
                 canvas=n_stops > CANVAS_STOPS)
-    page = Page(m, ctx, "Street network")
+    page = Page(m, ctx, _t("streets_layer"))
     many = len(ctx.plan.routes) > LONG_LAYER_LIST
     # at a city's size the lines need not be finer than half the first view's pixel
     page.tolerance_deg = max(ROUTE_TOLERANCE_DEG,
@@ -289,14 +310,14 @@ def render_overview(ctx: PlanContext) -> folium.Map:
         for trip in sorted({seg.trip for seg in ctx.segments[vid]}):
             segs = [seg for seg in ctx.segments[vid] if seg.trip == trip]
             km = sum(seg.length_m for seg in segs) / 1000.0
-            tip = TEXTS["trip_tip"].format(truck=vid, trip=trip, km=km)
+            tip = _t("trip_tip").format(truck=vid, trip=trip, km=km)
             for seg in segs:
                 to_unload = route.visits[seg.to_index].kind == "facility"
                 page.lines.append(Line(vid, vid, np.asarray(seg.coords), to_unload, tip))
-    page.group("unassigned", TEXTS["unassigned_layer"].format(n=len(ctx.unassigned)))
+    page.group("unassigned", _t("unassigned_layer").format(n=len(ctx.unassigned)))
     if ctx.scheduled:
-        page.group("later", TEXTS["later_layer"])
-    page.group("sites", TEXTS["sites_layer"])
+        page.group("later", _t("later_layer"))
+    page.group("sites", _t("sites_layer"))
     _served_markers(ctx, page)
     _unassigned_markers(ctx, page)
     if ctx.scheduled:

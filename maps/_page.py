@@ -17,6 +17,7 @@ from typing import Any
 import folium
 import numpy as np
 
+from i18n import gettext
 from maps._context import PlanContext
 from maps._layout import ROUTE_TOLERANCE_DEG, encode_chain, lane_runs, simplify
 from maps._offline import PageScript, add_cluster, layer_control, sub_group
@@ -30,12 +31,15 @@ _e = html.escape
 
 
 def js_texts() -> dict[str, str]:
-    """The texts ``sn.js`` shows, whole sentences with ``{placeholders}``."""
+    """The texts ``sn.js`` shows, whole sentences with ``{placeholders}``.
+
+    In the current language (``i18n.use``).
+    """
     return {
-        "cluster": "{n} stops close together: {list}. Tap to zoom in.",
-        "locate": "Show my location",
-        "here": "You are here (within {m} m)",
-        "nolocation": "Location unavailable: {why}",
+        "cluster": gettext("{n} stops close together: {list}. Tap to zoom in."),
+        "locate": gettext("Show my location"),
+        "here": gettext("You are here (within {m} m)"),
+        "nolocation": gettext("Location unavailable: {why}"),
     }
 
 
@@ -175,8 +179,9 @@ def _line_key(colour: str, *, dashed: bool = False, weight: int = 4) -> str:
 
 
 def legend_html(items: Sequence[tuple[str, str]], *, note: str = "",
-                title: str = "Legend") -> str:
+                title: str | None = None) -> str:
     """A legend: ``(key_html, text)`` rows and a ``note`` under a folding title."""
+    title = gettext("Legend") if title is None else title
     rows = "".join(f'<li><span class="sn-key">{key}</span><span>{_e(label)}</span></li>'
                    for key, label in items)
     extra = f'<p class="sn-legend-note">{_e(note)}</p>' if note else ""

@@ -5,6 +5,9 @@ from __future__ import annotations
 import html
 import math
 
+import i18n
+from i18n import N_
+
 __all__ = [
     "BASE_NETWORK_COLOUR",
     "FACILITY_COLOUR",
@@ -39,12 +42,13 @@ SITE_ICONS: dict[str, tuple[str, str]] = {
     "transfer": ("T", "#5d4037"),
 }
 
+#: What each site kind is called (``N_``: translated where shown, ``i18n.gettext``).
 KIND_LABELS: dict[str, str] = {
-    "dead_spot": "dead spot",
-    "bin": "bin",
-    "landfill": "landfill",
-    "transfer": "transfer station",
-    "depot": "depot",
+    "dead_spot": N_("dead spot"),
+    "bin": N_("bin"),
+    "landfill": N_("landfill"),
+    "transfer": N_("transfer station"),
+    "depot": N_("depot"),
 }
 
 
@@ -64,15 +68,16 @@ def hhmm(seconds: float | None) -> str:
 
 
 def fmt_distance(metres: float) -> str:
-    """A driving distance as a driver reads it: ``"350 m"``, ``"1.2 km"``."""
-    if metres < 995:
-        return f"{max(10, round(metres / 10.0) * 10)} m"
-    return f"{metres / 1000.0:.1f} km"
+    """A driving distance as a driver reads it: ``"350 m"``, ``"1.2 km"`` (``"350米"``).
+
+    In the current language (``i18n.format_distance``).
+    """
+    return i18n.format_distance(metres)
 
 
 def fmt_tonnes(tonnes: float) -> str:
-    """Tonnes with one decimal: ``"4.5 t"``."""
-    return f"{tonnes:.1f} t"
+    """Tonnes with one decimal: ``"4.5 t"`` (``"4.5 吨"``), in the current language."""
+    return i18n.format_tonnes(tonnes)
 
 
 def site_icon_html(kind: str, label: str = "") -> str:
@@ -81,7 +86,7 @@ def site_icon_html(kind: str, label: str = "") -> str:
     text = html.escape(label or letter)
     return (
         f'<div class="sn-site" style="background:{colour}" '
-        f'title="{html.escape(KIND_LABELS.get(kind, kind))}">{text}</div>'
+        f'title="{html.escape(i18n.gettext(KIND_LABELS.get(kind, kind)))}">{text}</div>'
     )
 
 
