@@ -86,6 +86,9 @@ class Step:
         Signed change of bearing at the manoeuvre in degrees, positive to the right.
     location
         ``(lon, lat)`` where the manoeuvre happens (EPSG:4326), or ``None``.
+    lang
+        The language of ``instruction`` (``distance_text`` follows it); ``""``: the
+        current one (``i18n.use``).
     """
 
     instruction: str
@@ -95,6 +98,7 @@ class Step:
     modifier: str = ""
     turn_deg: float = 0.0
     location: tuple[float, float] | None = None
+    lang: str = ""
 
     def __post_init__(self) -> None:
         if not math.isfinite(self.distance_m) or self.distance_m < 0:
@@ -104,11 +108,10 @@ class Step:
 
     @property
     def distance_text(self) -> str:
-        """The distance as a driver reads it (``"350 m"``, ``"350米"``), ``""`` for zero.
-
-        In the current language (``i18n.use``).
-        """
-        return i18n.format_distance(self.distance_m) if self.distance_m > 0 else ""
+        """The distance as a driver reads it (``"350 m"``, ``"350米"``), ``""`` for zero."""
+        if self.distance_m <= 0:
+            return ""
+        return i18n.format_distance(self.distance_m, lang=self.lang or None)
 
 
 def _xy(lon: float, lat: float, lat0: float) -> tuple[float, float]:
@@ -295,11 +298,12 @@ def directions(path_or_legs: Any, *, arrive: str | None = None,
     >>> [s.instruction for s in directions(legs, arrive="Arrive at stop 1")]
     ['Head north on Main St', 'Turn left onto Side St', 'Arrive at stop 1']
     """
-    with i18n.use(lang):
-        return _steps(_group_legs(_legs_of(path_or_legs)), arrive, depart)
+    with i18n.use(lang) as tag:
+        return _steps(_group_legs(_legs_of(path_or_legs)), arrive, depart, tag)
 
 
-def _steps(groups: list[_Group], arrive: str | None, depart: str | None) -> list[Step]:
+def _steps(groups: list[_Group], arrive: str | None, depart: str | None,
+           lang: str) -> list[Step]:
     steps: list[Step] = []
     for i, g in enumerate(groups):
         start_bearing = _end_bearing(g.coords, at_start=True)
@@ -307,14 +311,15 @@ def _steps(groups: list[_Group], arrive: str | None, depart: str | None) -> list
             compass = _COMPASS[int(((start_bearing or 0.0) + 22.5) // 45.0) % 8]
             text = depart or _sentence(DEPART_TEXTS[compass], g.street)
             steps.append(Step(text, round(g.length_m, 1), g.street, "depart", "", 0.0,
-                              g.coords[0]))
+                              g.coords[0], lang))
             continue
         prev = groups[i - 1]
         delta = _delta(_end_bearing(prev.coords, at_start=False), start_bearing)
         modifier = turn_modifier(delta)
         maneuver, text = _turn_text(modifier, g.street, prev.street)
         steps.append(Step(text, round(g.length_m, 1), g.street, maneuver, modifier,
-                          round(delta, 1), g.coords[0]))
+                          round(delta, 1), g.coords[0], lang))
     end = groups[-1].coords[-1] if groups else None
-    steps.append(Step(arrive or i18n.gettext(ARRIVE_TEXT), 0.0, "", "arrive", "", 0.0, end))
+    steps.append(Step(arrive or i18n.gettext(ARRIVE_TEXT), 0.0, "", "arrive", "", 0.0, end,
+                      lang))
     return steps
