@@ -47,6 +47,7 @@ from typing import Any
 
 import pandas as pd
 
+from i18n import gettext
 from planner._campaign import WEEKDAYS, Calendar, Campaign, CampaignError, Dump, plan_campaign
 from planner._scenario import Scenario
 
@@ -124,7 +125,7 @@ class CampaignScenario:
         """
         path = Path(path)
         if not path.is_file():
-            raise CampaignError(str(path), "file does not exist; check the path")
+            raise CampaignError(str(path), gettext("file does not exist; check the path"))
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
@@ -222,7 +223,7 @@ def read_progress(path: str | os.PathLike[str]) -> tuple[dict[str, float], list[
     """
     path = Path(path)
     if not path.is_file():
-        raise CampaignError(str(path), "progress file does not exist; check the path")
+        raise CampaignError(str(path), gettext("progress file does not exist; check the path"))
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
@@ -565,20 +566,23 @@ def campaign_main(argv: Sequence[str] | None = None) -> int:
                            start=args.start_date)
         written = write_campaign(run, args.out, maps=args.maps, force=args.force)
     except (ScenarioError, GeodataError, RoutingError, MapsError) as exc:
-        print(f"run_plan campaign: error: {exc}", file=sys.stderr)
+        print(gettext("run_plan campaign: error: {message}").format(message=exc),
+              file=sys.stderr)
         return 2
     except OSError as exc:  # the disk filled up, a permission changed while planning...
-        print(f"run_plan campaign: error: cannot write {exc.filename or 'the campaign'}: "
-              f"{exc.strerror or exc}; the output folder is as it was", file=sys.stderr)
+        print(gettext("run_plan campaign: error: cannot write {path}: {error}; the output "
+                      "folder is as it was").format(path=exc.filename or gettext("the campaign"),
+                                                    error=exc.strerror or exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("run_plan campaign: interrupted; the output folder is as it was",
+        print(gettext("run_plan campaign: interrupted; the output folder is as it was"),
               file=sys.stderr)
         return 130
     print(format_summary(run.campaign))
     out = written["summary.json"].parent
-    print(f"\nwritten to {out}/ (summary.csv, summary.json, sites.csv, remaining.png, "
-          f"{sum(1 for k in written if k.startswith('day-'))} day folder(s))")
+    print(gettext("\nwritten to {path}/ (summary.csv, summary.json, sites.csv, remaining.png, "
+                  "{days} day folder(s))").format(
+                      path=out, days=sum(1 for k in written if k.startswith("day-"))))
     return 3 if args.strict and run.campaign.unassigned else 0
 
 

@@ -36,6 +36,7 @@ from typing import Any
 
 import pandas as pd
 
+from i18n import gettext
 from planner._campaign_io import CampaignScenario, _write_csv, _write_text
 from planner._errors import ScenarioError
 from planner._pipeline import load_sites
@@ -237,7 +238,7 @@ def read_sweep_file(path: str | os.PathLike[str]) -> tuple[Scenario | CampaignSc
     """
     path = Path(path)
     if not path.is_file():
-        raise ScenarioError(str(path), "file does not exist; check the path")
+        raise ScenarioError(str(path), gettext("file does not exist; check the path"))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
@@ -528,8 +529,6 @@ def _chart(rows: Sequence[dict], path: Path, *, name: str, keys: Sequence[str],
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
-
-    from i18n import gettext
 
     panels = [("km", gettext("km driven")),
               ("unassigned_t" if campaign else "unassigned",

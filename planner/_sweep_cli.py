@@ -202,7 +202,11 @@ def _cell(value: Any) -> str:
 
 
 def _bad(command: str, message: str) -> int:
-    print(f"run_plan {command}: error: {message}", file=sys.stderr)
+    from i18n import gettext
+
+    print(gettext("run_plan {command}: error: {message}").format(command=command,
+                                                                 message=message),
+          file=sys.stderr)
     return EXIT_BAD_INPUT
 
 
