@@ -18,23 +18,25 @@ How the problem maps onto PyVRP (0.14)
   capacities down). Money is scaled so the dearest per-metre or per-second rate is a
   small integer; the search's costs are then exact for benchmarks and within a few per
   cent for mixed rates (the plan's costs are recomputed exactly).
-- Optional stops carry a prize (100 times the dearest out-and-back trip, so they are
-  served whenever the fleet can) that grows with urgency (priority 1 earns 16 times
-  what priority 5 does); required stops are required. If PyVRP cannot serve every required
-  stop, the solve is repeated with required stops as very valuable optional ones so the
-  plan reports what could not be done. Stops no truck can serve on a trip of their own
-  are left out before the search (``routing._reasons.screen``).
+- Optional stops carry a prize (100 times the dearest out-and-back trip plus a truck's
+  fixed cost, so they are served whenever the fleet can, even when that takes the
+  search through an overloaded trip before it adds the unload) that grows with urgency
+  (priority 1 earns 16 times what priority 5 does); required stops are required. If
+  PyVRP cannot serve every required stop, the solve is repeated with required stops as
+  very valuable optional ones so the plan reports what could not be done. Stops no truck
+  can serve on a trip of their own are left out before the search
+  (``routing._reasons.screen``).
 - A daily limit (a truck's tonnes over all its trips, or its number of stops) has no
   PyVRP counterpart: capacity resets at every reload. It is modelled exactly through
   the one route-level quantity PyVRP has, the route distance: every arc into a stop is
   lengthened by ``K`` times the stop's load (or by ``K`` for a stop count), with ``K``
-  longer than any real route, and ``max_distance`` allows ``K`` times the limit plus a
-  real route. A stop's ``K`` term is paid on whichever arc enters it, so moves between
-  positions and trucks cost what they did; its prize grows by the same amount, so
-  serving it is worth what it was. The neighbourhoods are computed on the real
-  distances. When trucks have both limits the one closer to binding is modelled so; the
-  other, like anything the search could not keep, is repaired after the search
-  (``routing._repair``).
+  longer than any real route (the fastest arc's speed times the longest day), and
+  ``max_distance`` allows ``K`` times the limit plus a real route. A stop's ``K`` term
+  is paid on whichever arc enters it, so moves between positions and trucks cost what
+  they did; its prize grows by the same amount, so serving it is worth what it was. The
+  neighbourhoods are computed on the real distances. When trucks have both limits the
+  one closer to binding is modelled so; the other, like anything the search could not
+  keep, is repaired after the search (``routing._repair``).
 - Waste streams: trucks are split by stream for the day (a truck that collects one
   stream keeps it; a truck that collects several takes the stream that needs trucks
   most) and each stream is solved as its own PyVRP problem with the facilities that
@@ -156,6 +158,19 @@ def _can_unload(problem: Problem, v: Vehicle) -> bool:
                for f in problem.allowed_facilities(v))
 
 
+def _longest_route_m(dist: np.ndarray, dur: np.ndarray, problem: Problem) -> int:
+    """More metres than any one truck can drive in its day (the daily-limit ``K``).
+
+    The fastest arc's speed times the longest working day, which also bounds a route
+    through arcs of no duration at one place (their length is 0).
+    """
+    ok = (dist < _FAR) & (dur < _FAR) & (dur > 0)
+    speed = float((dist[ok] / dur[ok]).max()) if ok.any() else 0.0
+    longest_day = max(v.duration_limit_s for v in problem.vehicles)
+    single = int(dist[dist < _FAR].max()) if (dist < _FAR).any() else 0
+    return math.ceil(speed * longest_day) + single
+
+
 def _limit_to_model(problem: Problem) -> str | None:
     """Which daily limit goes into the distance (the one closer to binding), if any."""
     total_t = sum(s.load_t for s in problem.stops)
@@ -231,9 +246,7 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
         limit = None
     k_dist = 0
     if limit is not None:
-        finite = dist[dist < _FAR]
-        k_dist = int((finite.max() if finite.size else 1) * (len(problem.stops) + 2
-                     * len(problem.vehicles) + 2) + 1)
+        k_dist = _longest_route_m(dist, dur, problem) + 1
 
     def counted(s) -> int:
         return load_of(s.load_t) if limit == "tonnes" else 1
@@ -254,6 +267,8 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
     finite_t = dur[dur < _FAR]
     alone = 3 * (per_m * (finite_d.max() if finite_d.size else 0)
                  + per_s * (finite_t.max() if finite_t.size else 0))
+    # far above what serving costs: an insertion that overloads a trip for a while (the
+    # search adds the unload later) must still look worth it
     base = int(max(1.0, 100 * alone + scale * max(fixed.values())))
     unit_cost = next(iter(per_metre.values()))
     clients = []
@@ -311,7 +326,10 @@ def build_pyvrp_data(problem: Problem, *, soft_required: bool = False) -> _Mappe
     if limit is not None:
         data = _with_limit_terms(real, dist, dur, problem, [counted(s) for s in problem.stops],
                                  k_dist)
-    max_prize = max((c.prize for c in clients), default=0)
+    # what a penalty must outweigh: a prize less its daily-limit term, which the stop's own
+    # distance pays back (and which would push penalties past int64 if counted)
+    max_prize = max((c.prize - k for c, k in zip(clients, (
+        unit_cost * k_dist * counted(s) for s in problem.stops), strict=True)), default=0)
     k_cost = tuple(unit_cost * k_dist * counted(s) for s in problem.stops) if limit else (
         (0,) * len(problem.stops))
     return _Mapped(data, real, tuple(type_vehicles), tuple(type_end), len(problem.depots),
@@ -432,7 +450,10 @@ def _run(mapped: _Mapped, *, deadline: float, seed: int, max_iterations: int | N
         if op.supports(data):
             ls.add_operator(op(data))
     pm = PenaltyManager(defaults.midpoint_penalties(data), penalty)
-    init = ls(Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
+    # a random start is far over its daily limits: at the highest penalties its excess
+    # distance (K per unit) would overflow PyVRP's integer costs, so start at the midpoint
+    start = pm.cost_evaluator() if mapped.limit else pm.max_cost_evaluator()
+    init = ls(Solution.make_random(data, rng), start, exhaustive=True)
     algo = IteratedLocalSearch(data, pm, ls, init, params.ils)
     result = algo.run(stop, collect_stats=False, display=False)
     return result.best, stop, callbacks.first_s
