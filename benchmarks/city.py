@@ -1,7 +1,8 @@
 """A whole city day, phase by phase: load, read, snap, matrix, solve, write.
 
 Usage: ``python benchmarks/city.py [NETWORK.osm.pbf] [--sizes 200,1000,3000]
-[--time-limit S] [--engine auto|ortools|pyvrp] [--trucks-per-100 N] [--json FILE]``.
+[--time-limit S] [--engine auto|ortools|pyvrp] [--trucks-per-100 N] [--json FILE]
+[--solvers ortools,pyvrp,auto --time-limits 60,120 [--no-plain]]``.
 The network defaults to ``../shared/cities/heidelberg.osm.pbf``; the sites are
 ``benchmarks/_city.py``'s random day (fixed seed). For every size it prints one row per
 phase with its time and the peak growth of the process's resident memory during it (RSS
@@ -9,8 +10,12 @@ sampled every 10 ms), then the outcome: sites served and unassigned, trucks, km,
 sizes of the pages written. ``load cold`` builds the network into a fresh cache folder,
 ``load cached`` reads it back.
 
-Each phase is a function of the previous phases' results (``phase_*``), so further
-sections (a solver comparison, other time limits) can reuse them.
+Each phase is a function of the previous phases' results (``phase_*``). With
+``--solvers ortools,pyvrp,auto --time-limits 60,120`` the solve is compared instead
+(``benchmarks/_solvers.py``): every engine at every limit in a process of its own, beside
+a plain PyVRP model of the same matrix with the lunch ignored, as a bound; each row gives
+stops served, trucks, km, truck-hours against the lower bound, the seconds to the first
+feasible solution, wall time and peak memory.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import _city
+import _solvers
 
 import geodata
 
@@ -163,6 +169,15 @@ def run_size(G: Any, network: Path, n: int, args: argparse.Namespace,
                 phases, "node-based, restrictions ignored")  # fmt: skip
     matrix = measure("matrix", lambda: phase_matrix(G, snapped), phases,
                      f"{len(G.graph.get('turn_restrictions', ()))} restrictions")
+    if args.solvers:  # the solver comparison instead of the one solve and the write
+        import planner
+
+        problem, _ = planner.build_problem(snapped, matrix, scenario.fleet, name=scenario.name)
+        rows = _solvers.compare(problem, args.solvers.split(","),
+                                [float(t) for t in args.time_limits.split(",")],
+                                seed=args.seed, plain=not args.no_plain)
+        return {"sites": n, "nodes": len(G), "edges": G.number_of_edges(), "trucks": trucks,
+                "phases": [dataclasses.asdict(p) for p in phases], "solvers": rows}
     solved = measure("solve", lambda: phase_solve(scenario, snapped, matrix), phases,
                      f"{args.engine}, {args.time_limit:g} s")  # fmt: skip
     if solved is None:
@@ -185,6 +200,9 @@ def run_size(G: Any, network: Path, n: int, args: argparse.Namespace,
 def print_size(r: dict[str, Any]) -> None:
     print(f"\n{r['sites']} sites on {r['nodes']} nodes / {r['edges']} edges, "
           f"{r['trucks']} trucks of 10 t")  # fmt: skip
+    if "solvers" in r:
+        _solvers.print_rows(r["solvers"])
+        return
     print(f"  {'phase':<18} {'seconds':>8} {'cpu s':>7} {'peak MB':>8}  note")
     for p in r["phases"]:
         print(f"  {p['name']:<18} {p['seconds']:>8.2f} {p['cpu_s']:>7.2f} {p['peak_mb']:>8.0f}"
@@ -208,6 +226,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-node-matrix", action="store_true",
                     help="do not time the node-based matrix (restrictions ignored)")
+    ap.add_argument("--solvers", metavar="ENGINES",
+                    help="compare these engines (e.g. ortools,pyvrp,auto) at each of "
+                    "--time-limits, each in a process of its own, beside a plain PyVRP "
+                    "model with the lunch ignored; no write phase")
+    ap.add_argument("--time-limits", default="60,120", help="seconds, for --solvers")
+    ap.add_argument("--no-plain", action="store_true", help="leave out the plain PyVRP model")
     ap.add_argument("--json", type=Path, help="also write the results to this file")
     return ap.parse_args(argv)  # fmt: skip
 
