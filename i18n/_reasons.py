@@ -21,6 +21,7 @@ REASON_TEMPLATES: dict[str, tuple[tuple[frozenset[str], str], ...]] = {
     "off_network": (
         (frozenset({"distance_m", "limit_m"}),
          N_("{distance_m} m from the nearest drivable street (limit {limit_m} m)")),
+        (frozenset({"distance_m"}), N_("{distance_m} m from the nearest drivable street")),
         (frozenset(), N_("too far from any drivable street to snap to it")),
     ),
     "no_path": ((frozenset(), N_("no street path joins it to a depot and a facility")),),

@@ -60,6 +60,15 @@ def _accepted(value: Any) -> tuple[str, ...]:
     return () if names == (routing.DEFAULT_STREAM,) else names
 
 
+def _off_network_details(row: Any) -> dict[str, str]:
+    """``distance_m`` of a site left off the network (for the reason in other languages)."""
+    try:
+        dist = float(row.get("snap_dist_m"))
+    except (TypeError, ValueError):
+        return {}
+    return {"distance_m": f"{dist:.0f}"} if math.isfinite(dist) else {}
+
+
 def _reason(row: Any) -> str:
     reason = row.get("unreachable_reason")
     if isinstance(reason, str) and reason.strip():
@@ -141,7 +150,8 @@ def build_problem(
         sid, kind = str(row["site_id"]), row["kind"]
         load = float(row.get("tonnes") or 0.0) if kind in WORK_KINDS else 0.0
         if not bool(row.get("reachable", True)):
-            left_out.append(routing.Unassigned(sid, sid, load, _reason(row), "off_network"))
+            left_out.append(routing.Unassigned(sid, sid, load, _reason(row), "off_network",
+                                               _off_network_details(row)))
         elif kind == "depot":
             depots.append(routing.Depot(sid, index[sid]))
         elif kind in FACILITY_KINDS:
