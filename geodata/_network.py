@@ -47,6 +47,8 @@ from typing import Any
 import networkx as nx
 import osmnx as ox
 
+from i18n import gettext
+
 from ._errors import GeodataError, NetworkSourceError
 from ._profile import TruckProfile, apply_profile, edge_rejection, largest_scc
 from ._turns import TurnRestriction, parse_restriction
@@ -198,16 +200,15 @@ def _resolve(source: str | os.PathLike[str]) -> tuple[str, Any, str]:
     if isinstance(source, str) and ":" in source.split("/")[0] and not Path(source).exists():
         prefix = source.split(":", 1)[0]
         if len(prefix) > 1:  # not a Windows drive letter
-            raise NetworkSourceError(
-                f"unknown network source {source!r}; use 'sample', 'place:NAME', "
-                "'bbox:W,S,E,N' or a path to .osm.pbf/.osm/.graphml/.geojson"
-            )
+            raise NetworkSourceError(gettext(
+                "unknown network source {source!r}; use 'sample', 'place:NAME', "
+                "'bbox:W,S,E,N' or a path to .osm.pbf/.osm/.graphml/.geojson").format(
+                    source=source))
     path = Path(source)
     if not path.is_file():
-        raise NetworkSourceError(
-            f"network source file {str(path)!r} does not exist; check the path, or use "
-            "'sample', 'place:NAME' or 'bbox:W,S,E,N'"
-        )
+        raise NetworkSourceError(gettext(
+            "network source file {path!r} does not exist; check the path, or use "
+            "'sample', 'place:NAME' or 'bbox:W,S,E,N'").format(path=str(path)))
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes[-1:] == [".pbf"]:
         kind = "pbf"
@@ -218,10 +219,10 @@ def _resolve(source: str | os.PathLike[str]) -> tuple[str, Any, str]:
     elif suffixes and suffixes[-1] in _POLYGON_SUFFIXES:
         kind = "polygon"
     else:
-        raise NetworkSourceError(
-            f"network source {str(path)!r}: unknown file type {''.join(suffixes) or '(none)'}; "
-            "use .osm.pbf, .osm/.osm.xml, .graphml or a polygon .geojson/.gpkg/.shp"
-        )
+        raise NetworkSourceError(gettext(
+            "network source {path!r}: unknown file type {suffix}; use .osm.pbf, .osm/.osm.xml, "
+            ".graphml or a polygon .geojson/.gpkg/.shp").format(
+                path=str(path), suffix="".join(suffixes) or "(none)"))
     return kind, path.resolve(), _file_fingerprint(path)
 
 
@@ -235,10 +236,9 @@ def _parse_bbox(source: str) -> tuple[float, float, float, float]:
     try:
         west, south, east, north = (float(p) for p in text.split(","))
     except ValueError:
-        raise NetworkSourceError(
-            f"source {source!r}: expected four numbers 'bbox:W,S,E,N' in degrees "
-            "(EPSG:4326), e.g. 'bbox:24.93,60.16,24.95,60.17'"
-        ) from None
+        raise NetworkSourceError(gettext(
+            "source {source!r}: expected four numbers 'bbox:W,S,E,N' in degrees (EPSG:4326), "
+            "e.g. 'bbox:24.93,60.16,24.95,60.17'").format(source=source)) from None
     if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise NetworkSourceError(
             f"source {source!r}: need -180 <= W < E <= 180 and -90 <= S < N <= 90 "
