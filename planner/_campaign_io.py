@@ -47,7 +47,7 @@ from typing import Any
 
 import pandas as pd
 
-from i18n import gettext
+from i18n import gettext, pick, use
 from planner._campaign import WEEKDAYS, Calendar, Campaign, CampaignError, Dump, plan_campaign
 from planner._scenario import Scenario
 
@@ -419,10 +419,13 @@ def write_campaign(run: CampaignRun, out_dir: str | os.PathLike[str] | None = No
             if day.plan is None or choice == "none" or (choice == "first" and day.number > 1):
                 continue
             name = f"day-{day.number:02d}-{day.date.isoformat()}"
+            lang = pick(getattr(run.spec.scenario, "language", None))
+            with use(lang):
+                title = gettext("{name} — day {day}, {date}").format(
+                    name=run.spec.scenario.name, day=day.number, date=day.date.isoformat())
             maps_pkg.write_outputs(day.plan, problem=day.problem, G=run.G, snapped=run.snapped,
                                    matrix=run.matrix, out_dir=stage / name, date=day.date,
-                                   title=f"{run.spec.scenario.name} — day {day.number}, "
-                                         f"{day.date.isoformat()}")
+                                   title=title, lang=lang)
             names.append(name)
             new_days.append(name)
         files = ["summary.csv", "sites.csv", "summary.json", "remaining.png"]
@@ -596,17 +599,24 @@ def with_trucks(spec: CampaignScenario, trucks: int) -> CampaignScenario:
 
 def format_summary(campaign: Campaign) -> str:
     """A plain-text report: headline, days against the lower bound, days, dumps, left."""
+    import i18n
+
     b = campaign.bound
     lines = [
-        f"campaign: {campaign.working_days} working days, {campaign.trips} truck trips, "
-        f"{campaign.tonnes:,.1f} t, {campaign.distance_km:,.1f} km "
-        f"(planned in {campaign.solve_seconds:.1f} s)",
-        f"lower bound: {b.days:.2f} days -> {b.whole_days} (fleet time {b.by_trucks:.2f}, "
-        f"loading rate at {b.slowest_site or '-'} {b.by_loading:.2f}); "
-        f"plan/bound = {campaign.ratio:.2f}",
+        gettext("campaign: {days} working days, {trips} truck trips, {tonnes:,.1f} t, "
+                "{km:,.1f} km (planned in {seconds:.1f} s)").format(
+                    days=campaign.working_days, trips=campaign.trips, tonnes=campaign.tonnes,
+                    km=campaign.distance_km, seconds=campaign.solve_seconds),
+        gettext("lower bound: {days:.2f} days -> {whole} (fleet time {trucks:.2f}, loading "
+                "rate at {site} {loading:.2f}); plan/bound = {ratio:.2f}").format(
+                    days=b.days, whole=b.whole_days, trucks=b.by_trucks,
+                    site=b.slowest_site or "-", loading=b.by_loading, ratio=campaign.ratio),
         "",
-        f"{'day':>3} {'date':<10} {'trucks':>6} {'trips':>5} {'tonnes':>8} {'km':>7} "
-        f"{'left t':>9}  note",
+        gettext("{day:>3} {date:<10} {trucks:>6} {trips:>5} {tonnes:>8} {km:>7} {left:>9}  "
+                "{note}").format(day=gettext("day"), date=gettext("date"),
+                                 trucks=gettext("trucks"), trips=gettext("trips"),
+                                 tonnes=gettext("tonnes"), km=gettext("km"),
+                                 left=gettext("left t"), note=gettext("note")),
     ]
     for d in campaign.days:
         lines.append(f"{d.number:>3} {d.date.isoformat():<10} {d.trucks_used:>6} {d.trips:>5} "
@@ -614,7 +624,10 @@ def format_summary(campaign: Campaign) -> str:
                      f"{sum(d.remaining_t.values()):>9.1f}  {d.note}")
     lines.append("")
     for sid, when in campaign.cleared_on().items():
-        lines.append(f"  {sid}: cleared {'never' if when is None else when.isoformat()}")
+        lines.append(gettext("  {site}: never cleared").format(site=sid) if when is None else
+                     gettext("  {site}: cleared {date}").format(site=sid, date=when.isoformat()))
     for u in campaign.unassigned:
-        lines.append(f"  left: {u.site_id} {u.load_t:.1f} t — {u.reason}")
+        lines.append(gettext("  left: {site} {tonnes:.1f} t — {reason}").format(
+            site=u.site_id, tonnes=u.load_t,
+            reason=i18n.reason_text(u.code, u.details, u.reason)))
     return "\n".join(lines)

@@ -390,11 +390,15 @@ def write_districts(rows: Sequence[dict], out: Path, *, plan: routing.Plan,
     out.mkdir(parents=True, exist_ok=True)
     files: dict[str, Path] = {}
     if problem is not None:
+        import i18n
+
+        lang = i18n.pick(getattr(scenario, "language", None))
+        with i18n.use(lang):
+            title = i18n.gettext("{name}: {n} districts — {date}").format(
+                name=scenario.name, n=len(rows), date=scenario.date.isoformat())
         maps.write_outputs(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
                            out_dir=out / "overview", date=scenario.date,
-                           timezone=scenario.timezone,
-                           title=f"{scenario.name}: {len(rows)} districts — "
-                                 f"{scenario.date.isoformat()}")
+                           timezone=scenario.timezone, title=title, lang=lang)
         files["overview"] = out / "overview"
     columns = ("district", "depot", "status", "error", "trucks", "trucks_used", "km", "hours",
                "tonnes", "unassigned", "unassigned_t", "solve_s", "task_s", "folder")
