@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from i18n import gettext
 from maps._errors import MapsError
 
 __all__ = [
@@ -204,8 +205,8 @@ def check_output_dir(target: str | os.PathLike[str], *, force: bool = False,
         raise MapsError(f"{where} is a symbolic link; give the folder it points to "
                         f"({os.path.realpath(path)}) or a new folder")
     if path.exists() and not path.is_dir():
-        raise MapsError(f"{where} is a file; a plan is a folder of files: give a folder name "
-                        "(a new one is created), e.g. out/today")
+        raise MapsError(gettext("{where} is a file; a plan is a folder of files: give a folder "
+                                "name (a new one is created), e.g. out/today").format(where=where))
     anchor = _nearest_existing(path)
     if not anchor.is_dir():
         raise MapsError(f"{where} is under {str(anchor)!r}, which is a file, not a folder; "
@@ -225,18 +226,21 @@ def check_output_dir(target: str | os.PathLike[str], *, force: bool = False,
     parent = path.parent if path.exists() else anchor
     why = _can_write_in(parent)
     if why is not None:
-        raise MapsError(f"{where}: cannot write in {str(parent)!r} ({why}); give a folder "
-                        "you may write to")
+        raise MapsError(gettext("{where}: cannot write in {parent!r} ({why}); give a folder "
+                                "you may write to").format(where=where, parent=str(parent),
+                                                           why=why))
     if path.exists():
         if not os.access(path, os.W_OK | os.X_OK):
-            raise MapsError(f"{where} is not writable; give a folder you may write to")
+            raise MapsError(gettext("{where} is not writable; give a folder you may write "
+                                    "to").format(where=where))
         foreign = _foreign(path)
         if foreign and not force:
             shown = ", ".join(foreign[:5]) + (f" and {len(foreign) - 5} more"
                                               if len(foreign) > 5 else "")
-            raise MapsError(f"{where} already holds files that are not a plan of ours "
-                            f"({shown}); give a new or empty folder, or --force (force=True) "
-                            "to write the plan beside them (they are kept)")
+            raise MapsError(gettext(
+                "{where} already holds files that are not a plan of ours ({files}); give a new "
+                "or empty folder, or --force (force=True) to write the plan beside them (they "
+                "are kept)").format(where=where, files=shown))
     return path
 
 
