@@ -454,6 +454,8 @@ def _run(mapped: _Mapped, *, deadline: float, seed: int, max_iterations: int | N
     # distance (K per unit) would overflow PyVRP's integer costs, so start at the midpoint
     start = pm.cost_evaluator() if mapped.limit else pm.max_cost_evaluator()
     init = ls(Solution.make_random(data, rng), start, exhaustive=True)
+    if mapped.limit and not init.is_feasible():  # near the limits now: safe to press on
+        init = ls(init, pm.max_cost_evaluator(), exhaustive=True)
     algo = IteratedLocalSearch(data, pm, ls, init, params.ils)
     result = algo.run(stop, collect_stats=False, display=False)
     return result.best, stop, callbacks.first_s
@@ -538,10 +540,16 @@ def _solve_part(problem: Problem, *, deadline: float, seed: int, max_iterations:
                                    progress=progress, started=started, base=base)
         iterations += stop.iterations
     if not best.is_feasible():
-        raise RoutingError(
-            f"PyVRP found no feasible plan for {problem.name!r} in its time "
-            f"(time warp {best.time_warp()}, excess load {best.excess_load()}); "
-            "try a longer time_limit or engine='ortools'")
+        if any(s.required for s in problem.stops):
+            raise RoutingError(
+                f"PyVRP found no feasible plan for {problem.name!r} in its time "
+                f"(time warp {best.time_warp()}, excess load {best.excess_load()}); "
+                "try a longer time_limit or engine='ortools'")
+        logger.warning("pyvrp: no feasible plan for %r in its time; its stops are left "
+                       "for the search", problem.name)
+        return [], [s.id for s in problem.stops], {
+            "iterations": iterations, "by_budget": stop.by_budget, "first_s": None,
+            "soft": soft, "prizes": 0.0, "limit": mapped.limit, "found": False}
     routes = _to_routes(problem, mapped, best)
     served = {problem.stops[a.idx].id for r in best.routes() for a in r.schedule()
               if a.is_client()}
@@ -550,7 +558,8 @@ def _solve_part(problem: Problem, *, deadline: float, seed: int, max_iterations:
                  if s.id not in served)
     return routes, left, {"iterations": iterations, "by_budget": stop.by_budget,
                           "first_s": first_s, "soft": soft,
-                          "prizes": prizes / mapped.money_scale, "limit": mapped.limit}
+                          "prizes": prizes / mapped.money_scale, "limit": mapped.limit,
+                          "found": True}
 
 
 def solve_pyvrp(
@@ -625,7 +634,13 @@ def solve_pyvrp(
                                        seed=seed, max_iterations=max_iterations,
                                        progress=progress, started=started, base=base)
         routes.extend(got)
-        left.extend(missed)
+        if fig["found"]:
+            left.extend(missed)
+        else:  # the search ran out here, not the fleet
+            no_truck.extend(Unassigned(
+                s, problem.stop(s).site_id, problem.stop(s).load_t,
+                "no feasible plan found within the time limit: the search ran out, not "
+                "the fleet; give it more time", "search") for s in missed)
         figures.append(fig)
         base += sum(r.cost for r in got)
     order = {v.id: k for k, v in enumerate(problem.vehicles)}
@@ -637,10 +652,11 @@ def solve_pyvrp(
     objective = sum(r.cost for r in routes) + sum(f["prizes"] for f in figures)
     iterations = sum(f["iterations"] for f in figures)
     by_budget = bool(figures) and all(f["by_budget"] for f in figures)
-    search = {"stopped_by": "iterations" if by_budget else
-              ("time_limit" if figures else "nothing_to_do"),
+    found = [f for f in figures if f["found"]]
+    search = {"stopped_by": "no_solution" if figures and not found else
+              "iterations" if by_budget else ("time_limit" if figures else "nothing_to_do"),
               "iterations": iterations, "budget": max_iterations, "unit": "iterations",
-              "first_solution_s": figures[0]["first_s"] if figures else None,
+              "first_solution_s": found[0]["first_s"] if found else None,
               "seconds": round(time.perf_counter() - started, 3)}
     logger.info("pyvrp: %d iterations, %d route(s), objective %.2f", iterations,
                 len(routes), objective)
