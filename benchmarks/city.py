@@ -158,7 +158,8 @@ def run_size(G: Any, network: Path, n: int, args: argparse.Namespace,
     """Every phase of a day with ``n`` random sites on ``G``; returns the measurements."""
     phases: list[Phase] = []
     csv = _city.write_city_sites(G, n, work / f"sites-{n}.csv", seed=args.seed)
-    trucks = max(1, round(n * args.trucks_per_100 / 100))
+    fleet = dict(zip(_ints(args.sizes), _ints(args.trucks), strict=False)) if args.trucks else {}
+    trucks = fleet.get(n) or max(1, round(n * args.trucks_per_100 / 100))
     scenario = _city.city_scenario(network, csv, trucks, engine=args.engine,
                                    time_limit_s=args.time_limit, seed=args.seed)  # fmt: skip
     sites = measure("read sites", lambda: phase_read(csv), phases)
@@ -214,6 +215,10 @@ def print_size(r: dict[str, Any]) -> None:
           f"all HTML {pg['html_total_mb']:.1f} MB")  # fmt: skip
 
 
+def _ints(text: str) -> list[int]:
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("network", nargs="?", type=Path, default=_city.HEIDELBERG)
@@ -223,6 +228,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--engine", default="auto", help="routing engine (default auto)")
     ap.add_argument("--trucks-per-100", type=float, default=4.0,
                     help="trucks per 100 sites (default 4: 40 for 1,000)")
+    ap.add_argument("--trucks", help="trucks per size, comma-separated like --sizes "
+                    "(e.g. 8,30,70); overrides --trucks-per-100")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--skip-node-matrix", action="store_true",
                     help="do not time the node-based matrix (restrictions ignored)")

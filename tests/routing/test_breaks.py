@@ -75,19 +75,24 @@ def _relaxed_plan(problem, vehicle_id, items):
     return Plan(routes=(route,), unassigned=(), engine="test")
 
 
-def test_a_window_that_closes_inside_the_lunch_is_repaired():
-    # X (window 10:00-10:45, 70 min of work) keeps the truck busy from 10:45 to 11:55,
-    # across the whole lunch window (start 11:00-11:30): with X on a day that goes on
-    # past lunch, no place for the break keeps every rule. Taking A off would also do, but
-    # A is more urgent: the repair takes X off and, with no other truck, reports it.
-    problem = line_problem(
+def _lunch_collision(*spare: Vehicle):
+    """A (window 08:00, 2 h 45 of work) then X (window 10:00-10:45, 70 min) keep T1 busy
+    from 08:00 to 11:55, across its whole lunch window (start 11:00-11:30): with X on a day
+    that goes on past lunch, no place for the break keeps every rule."""
+    return line_problem(
         [0, 100, 200, 300],
         stops=[Stop("A", 1, 1.0, service_s=2 * H + 2700, window=(8 * H, 8 * H), priority=1),
                Stop("X", 2, 1.0, service_s=70 * 60, window=(10 * H, 10 * H + 2700)),
                Stop("B", 1, 1.0, service_s=H)],
         facilities=[Facility("L", 3, unload_s=60)],
         vehicles=[Vehicle("T1", "D", 10.0, shift=(7 * H, 17 * H),
-                          break_=Break(11 * H, 11 * H + 1800, 1800))])
+                          break_=Break(11 * H, 11 * H + 1800, 1800)), *spare])
+
+
+def test_a_window_that_closes_inside_the_lunch_is_repaired():
+    # Taking A off would also do, but A is more urgent: the repair takes X off and, with
+    # no other truck, reports it.
+    problem = _lunch_collision()
     plan = restore(problem, _relaxed_plan(problem, "T1", ["A", "X", "B", "L"]))
     check_plan(problem, plan)
     (left,) = plan.unassigned
@@ -99,15 +104,7 @@ def test_a_window_that_closes_inside_the_lunch_is_repaired():
 def test_a_displaced_stop_moves_to_a_truck_with_room():
     # The same collision, with an idle second truck on 10:00-17:00 and no lunch: X moves
     # to it instead of being left out.
-    problem = line_problem(
-        [0, 100, 200, 300],
-        stops=[Stop("A", 1, 1.0, service_s=2 * H + 2700, window=(8 * H, 8 * H), priority=1),
-               Stop("X", 2, 1.0, service_s=70 * 60, window=(10 * H, 10 * H + 2700)),
-               Stop("B", 1, 1.0, service_s=H)],
-        facilities=[Facility("L", 3, unload_s=60)],
-        vehicles=[Vehicle("T1", "D", 10.0, shift=(7 * H, 17 * H),
-                          break_=Break(11 * H, 11 * H + 1800, 1800)),
-                  Vehicle("T2", "D", 10.0, shift=(10 * H, 17 * H))])
+    problem = _lunch_collision(Vehicle("T2", "D", 10.0, shift=(10 * H, 17 * H)))
     plan = restore(problem, _relaxed_plan(problem, "T1", ["A", "X", "B", "L"]))
     check_plan(problem, plan)
     assert not plan.unassigned
