@@ -74,6 +74,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "the scenario's files")
     p.add_argument("--trucks", type=int, metavar="N", help="number of trucks (one fleet type)")
     p.add_argument("--capacity", type=float, metavar="T", help="payload of every truck (t)")
+    p.add_argument("--max-daily-t", type=float, metavar="T",
+                   help="most tonnes each truck may collect in the day, all trips together")
+    p.add_argument("--max-stops", type=int, metavar="N",
+                   help="most stops each truck may serve in the day")
     p.add_argument("--truck", metavar="FILE.toml",
                    help="truck profile (height_m, width_m, weight_t, top_speed_kph, ...; a "
                    "[truck] table or bare keys, see docs/scenario.md): which streets it drives")
@@ -181,6 +185,16 @@ def apply_overrides(scenario, args: argparse.Namespace):
             raise ScenarioError("--capacity", _("got {value:g}; give tonnes > 0").format(
                 value=args.capacity))
         fleet = tuple(replace(f, capacity_t=args.capacity) for f in fleet)
+    if args.max_daily_t is not None:
+        if args.max_daily_t <= 0:
+            raise ScenarioError("--max-daily-t", _("got {value:g}; give tonnes > 0").format(
+                value=args.max_daily_t))
+        fleet = tuple(replace(f, max_daily_t=args.max_daily_t) for f in fleet)
+    if args.max_stops is not None:
+        if args.max_stops < 1:
+            raise ScenarioError("--max-stops", _("got {n}; give a whole number of stops > 0")
+                                .format(n=args.max_stops))
+        fleet = tuple(replace(f, max_stops=args.max_stops) for f in fleet)
     changes["fleet"] = fleet
     if getattr(args, "truck", None) is not None:
         changes["truck"] = _truck_profile(args.truck)

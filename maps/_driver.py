@@ -26,7 +26,7 @@ from maps._location import site_locations
 from maps._navigate import NavLinks, navigate_links
 from maps._offline import new_map
 from maps._page import Line, Marker, Page, arrow_key, badge_key, legend_html, line_key
-from maps._schedule import load_pieces, visit_window
+from maps._schedule import load_pieces, multi_stream, stream_of, visit_window
 from maps._streets import tolerance_for
 from maps._style import (
     FACILITY_COLOUR,
@@ -62,6 +62,7 @@ TEXTS = {
     "window": N_("Time window {open}–{close}"),
     "hours": N_("Open {open}–{close}"),
     "load": N_("Load {k} of {n}"),
+    "stream": N_("Waste stream: {stream}"),
     "nav_geo": N_("Navigate"),
     "nav_amap": N_("Amap"),
     "nav_baidu": N_("Baidu Maps"),
@@ -177,6 +178,8 @@ def _facts(ctx: PlanContext, info: VisitInfo, where: str, piece: tuple[int, int]
         facts.append(fmt_tonnes(v.load_t))
         if piece is not None:
             facts.append(_t("load").format(k=piece[0], n=piece[1]))
+        if multi_stream(ctx):
+            facts.append(_t("stream").format(stream=stream_of(ctx, v)))
     return f'<div class="sn-facts">{_e(" · ".join(f for f in facts if f))}</div>'
 
 

@@ -25,7 +25,7 @@ from maps._context import PlanContext, VisitInfo, build_context, number, text
 from maps._layout import ROUTE_TOLERANCE_DEG
 from maps._offline import new_map
 from maps._page import Line, Marker, Page, arrow_key, badge_key, legend_html, line_key
-from maps._schedule import visit_window
+from maps._schedule import multi_stream, visit_window
 from maps._streets import tolerance_for
 from maps._style import (
     KIND_LABELS,
@@ -68,6 +68,7 @@ TEXTS = {
     "trip_tip": N_("Truck {truck}, trip {trip}: {km:.1f} km"),
     "unassigned_layer": N_("Unassigned ({n})"),
     "window": N_("Time window {open}–{close}"),
+    "stream": N_("Waste stream: {stream}"),
     "partly": N_("Partly served: see the truck's marker."),
     "later_layer": N_("Scheduled for later days"),
     "sites_layer": N_("Depots and unloading"),
@@ -132,6 +133,8 @@ def _site_popup(ctx: PlanContext, site_id: str, visits: list[VisitInfo], progres
             kind=_e(kind), tonnes=tonnes, priority=_e(prio)))
     else:
         lines.append(_t("kind").format(kind=_e(kind), tonnes=tonnes))
+    if multi_stream(ctx):
+        lines.append(_e(_t("stream").format(stream=text(row.get("stream")))))
     if visits:
         window = _window_text(*visit_window(ctx, visits[0]))
         if window:

@@ -365,3 +365,18 @@ def test_readme_says_truly_how_a_campaign_replans_from_today():
     monday = first + dt.timedelta(days=7)
     later = planner.run_campaign(spec, cleared={}, start=monday).campaign.days[0].date
     assert later == monday
+
+
+def test_daily_limits_from_the_command_line(small, capsys):
+    # every truck may serve at most 2 stops and collect at most 6 t today
+    code, _out, err = run(capsys, "--scenario", small("small_sites.csv"), "--max-stops", "2",
+                          "--max-daily-t", "6", "--out", "day")
+    assert code == 0, err
+    summary = json.loads(Path("day/summary.json").read_text(encoding="utf-8"))
+    assert summary["trucks"]
+    for truck in summary["trucks"]:
+        assert truck["stops"] <= 2 and truck["tonnes"] <= 6.0 + 1e-9
+    for flag, value, message in (("--max-stops", "0", "--max-stops"),
+                                 ("--max-daily-t", "-1", "--max-daily-t")):
+        code, _out, err = run(capsys, "--scenario", small("small_sites.csv"), flag, value)
+        assert code == 2 and message in err and "Traceback" not in err

@@ -138,3 +138,28 @@ def test_no_cdn(page):
 def test_unknown_truck_is_named(plan, problem, G, snapped, matrix):
     with pytest.raises(MapsError, match="truck 'T3' has no route.*T1"):
         driver_map(plan, "T3", problem=problem, G=G, snapped=snapped, matrix=matrix)
+
+
+def test_each_stop_says_its_waste_stream_when_the_day_has_several(plan, problem, G, snapped,
+                                                                  matrix):
+    # one stream for everything: nothing to say; kitchen waste among residual: every stop
+    # on the driver page and every site popup of the overview names its stream
+    from dataclasses import replace
+
+    from maps import overview_map
+
+    assert "Waste stream" not in render_html(driver_map(
+        plan, "T1", problem=problem, G=G, snapped=snapped, matrix=matrix))
+    sorted_ = problem.with_changes(stops=tuple(
+        replace(s, stream="kitchen" if s.site_id == "DS-2" else "residual")
+        for s in problem.stops))
+    rows = snapped.assign(stream=["kitchen" if sid == "DS-2" else "residual"
+                                  for sid in snapped["site_id"]])
+    html = render_html(driver_map(plan, "T1", problem=sorted_, G=G, snapped=rows,
+                                  matrix=matrix))
+    stops = visits(html[html.index('<div id="sn-dir">'):])
+    assert "Waste stream: kitchen" in stops[2]  # DS-2, the second stop after the start
+    assert "Waste stream: residual" in stops[1]
+    overview = render_html(overview_map(plan, problem=sorted_, G=G, snapped=rows,
+                                        matrix=matrix))
+    assert "Waste stream: kitchen" in overview
