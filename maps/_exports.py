@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -294,7 +295,9 @@ def _render_all(ctx: PlanContext, stage: Path, *, timezone: str = "UTC") -> list
 def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
                   out_dir: str | os.PathLike[str], date: Any = None,
                   title: str | None = None, timezone: str = "UTC",
-                  force: bool = False, lang: str | None = None) -> dict[str, Path]:
+                  force: bool = False, lang: str | None = None,
+                  tiles: Any = None,
+                  scheduled: Mapping[str, int] | None = None) -> dict[str, Path]:
     """Write the day's maps, sheets, tracks and summary into ``out_dir``, atomically.
 
     Parameters
@@ -327,6 +330,12 @@ def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
         current one (``i18n.use``). File names, CSV column names, JSON keys and GeoJSON
         properties stay English; a CSV sheet in another language has its translated
         headers in row 2.
+    tiles
+        The pages' background tiles (``maps.tile_source``: a preset name, an XYZ
+        template or a ``TileSource``, e.g. a scenario's ``[map]``); default OpenStreetMap.
+    scheduled
+        For a campaign day: work sites planned for a later day, site id -> day number;
+        the pages show them as scheduled, not as unassigned work.
 
     Returns
     -------
@@ -353,7 +362,7 @@ def write_outputs(plan: Any, *, problem: Any, G: Any, snapped: Any, matrix: Any,
     out = Path(out_dir)
     with i18n.use(lang), staged_folder(out, force=force) as stage:  # checks out_dir first
         ctx = build_context(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
-                            date=date, title=title)
+                            date=date, title=title, tiles=tiles, scheduled=scheduled)
         names = _render_all(ctx, stage, timezone=timezone)
     logger.info("wrote %d files to %s", len(names), out)
     return {name: out / name for name in names}

@@ -425,7 +425,9 @@ def write_campaign(run: CampaignRun, out_dir: str | os.PathLike[str] | None = No
                     name=run.spec.scenario.name, day=day.number, date=day.date.isoformat())
             maps_pkg.write_outputs(day.plan, problem=day.problem, G=run.G, snapped=run.snapped,
                                    matrix=run.matrix, out_dir=stage / name, date=day.date,
-                                   title=title, lang=lang)
+                                   title=title, lang=lang,
+                                   tiles=getattr(run.spec.scenario, "map_tiles", None),
+                                   scheduled=_later_days(campaign, day))
             names.append(name)
             new_days.append(name)
         files = ["summary.csv", "sites.csv", "summary.json", "remaining.png"]
@@ -631,3 +633,16 @@ def format_summary(campaign: Campaign) -> str:
             site=u.site_id, tonnes=u.load_t,
             reason=i18n.reason_text(u.code, u.details, u.reason)))
     return "\n".join(lines)
+
+
+def _later_days(campaign: Campaign, day: Any) -> dict[str, int]:
+    """Sites that ``day`` does not work but a later campaign day does: site id -> day."""
+    worked = {sid for sid, t in day.cleared_t.items() if t > 0}
+    later: dict[str, int] = {}
+    for other in campaign.days:
+        if other.number <= day.number:
+            continue
+        for sid, t in other.cleared_t.items():
+            if t > 0 and sid not in worked:
+                later.setdefault(sid, other.number)
+    return later

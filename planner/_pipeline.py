@@ -508,5 +508,5 @@ def write_day(result: DayResult, out_dir: str | Path | None = None, *,
         result.plan, problem=result.problem, G=result.G, snapped=result.snapped,
         matrix=result.matrix, out_dir=out, date=scenario.date, force=force,
         title=f"{scenario.name} — {scenario.date.isoformat()}", timezone=scenario.timezone,
-        lang=lang or i18n.pick(scenario.language),
+        lang=lang or i18n.pick(scenario.language), tiles=scenario.map_tiles,
     )

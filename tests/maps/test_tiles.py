@@ -133,3 +133,23 @@ def test_the_scenario_map_table(monkeypatch):
         scenario_with({"tiles": "osm", "crs": "WGS84"})
     with pytest.raises(planner.ScenarioError, match="map: unknown key 'key'"):
         scenario_with({"tiles": "tianditu", "key": "abc"})  # never the key itself in a file
+
+
+@pytest.mark.slow
+def test_the_scenarios_tiles_reach_every_written_page(tmp_path):
+    import dataclasses
+
+    import planner
+
+    scenario = planner.Scenario.from_file(planner.SAMPLE_SCENARIO)
+    scenario = dataclasses.replace(
+        scenario, map_tiles=tile_source("https://tiles.example.cn/{z}/{x}/{y}.png",
+                                        attribution="Example City"),
+        solver=dataclasses.replace(scenario.solver, engine="ortools", time_limit_s=3.0))
+    written = planner.write_day(planner.plan_day(scenario), tmp_path / "day")
+    pages = [p for name, p in written.items() if name == "index.html"
+             or (name.startswith("truck-") and name.endswith(".html"))]
+    assert len(pages) >= 2
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        assert "tiles.example.cn" in html and "Example City" in html, page.name

@@ -281,7 +281,13 @@ def test_sample_campaign_outputs(sample_run, tmp_path):
     assert (tmp_path / "remaining.png").read_bytes()[:4] == b"\x89PNG"
     days = [k for k in written if k.startswith("day-")]
     assert days == ["day-01-2025-03-03"]
-    assert (tmp_path / days[0] / "index.html").is_file()
+    first, *rest = sample_run.campaign.days
+    later = {sid for d in rest for sid, t in d.cleared_t.items() if t > 0}
+    later -= {sid for sid, t in first.cleared_t.items() if t > 0}
+    assert later  # the sample's dumps take more than a day
+    page = (tmp_path / days[0] / "index.html").read_text()
+    assert page.count("scheduled for day") >= len(later)  # not shown as unassigned work
+    assert "not in the plan" not in page
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["working_days"] == sample_run.campaign.working_days
     assert {s["site_id"] for s in summary["sites"]} == {f"CD-{k}" for k in range(1, 9)}

@@ -195,7 +195,7 @@ def test_streams_and_daily_limits_reach_the_problem(tiny):
     snapped["stream"] = ["mixed", "mixed", "kitchen; residual", "kitchen", "mixed", "mixed"]
     fleet = (FleetType("kw", count=1, capacity_t=8.0, streams=("kitchen",), max_daily_t=20.0,
                        max_stops=30),)
-    problem, left = build_problem(snapped, matrix, fleet,
+    problem, _left = build_problem(snapped, matrix, fleet,
                                   facility_streams={"L1": ("residual",)})
     assert problem.stop("S1").stream == "kitchen"
     assert problem.facility("L1").streams == ("residual",)
