@@ -35,8 +35,13 @@ logger = logging.getLogger(__name__)
 ENGINES = ("ortools", "pyvrp")
 _WEIGHT = {1: 16, 2: 8, 3: 4, 4: 2, 5: 1}
 #: Seconds past the deadline an engine process may take to hand its plan back (building
-#: the plan from the solver's routes, pickling it) before it is stopped.
+#: the plan from the solver's routes, pickling it) before it is stopped, while no engine
+#: has a plan yet.
 GRACE_S = 30.0
+#: Once one engine's plan is in, seconds past the deadline the other may still take: the
+#: time limit is a promise to the dispatcher, so a late engine is stopped and the plan in
+#: hand wins (``meta["auto"]`` says the other was late).
+LATE_S = 0.5
 
 
 def plan_score(problem: Problem, plan: Plan) -> tuple[int, float, float]:
@@ -145,7 +150,7 @@ def solve_auto(
     try:
         while len(results) < len(processes):
             try:
-                kind, engine, payload = out.get(timeout=0.5)
+                kind, engine, payload = out.get(timeout=0.2)
             except queues.Empty:
                 _reap(processes, results, started, deadline)
                 continue
@@ -155,6 +160,8 @@ def solve_auto(
             elif engine not in results:
                 plan, error = (payload, None) if kind == "plan" else (None, payload)
                 results[engine] = (plan, error, round(time.time() - started, 3))
+            if time.time() > deadline:  # a late engine's progress must not keep it alive
+                _reap(processes, results, started, deadline)
     finally:
         for p in processes.values():
             if p.is_alive():
@@ -164,16 +171,22 @@ def solve_auto(
 
 
 def _reap(processes: dict, results: dict, started: float, deadline: float) -> None:
-    """Record engines whose process died, or that overran the deadline by ``GRACE_S``."""
+    """Record engines whose process died, or that overran the deadline.
+
+    An engine may overrun by ``GRACE_S`` while no plan is in, by ``LATE_S`` once the other
+    engine has handed one back.
+    """
+    have_plan = any(plan is not None for plan, _, _ in results.values())
+    grace = LATE_S if have_plan else GRACE_S
     for engine, p in processes.items():
         if engine in results:
             continue
         if not p.is_alive() and p.exitcode not in (0, None):
             results[engine] = (None, f"the {engine} process died (exit code {p.exitcode})",
                                round(time.time() - started, 3))
-        elif time.time() > deadline + GRACE_S:
+        elif time.time() > deadline + grace:
             p.terminate()
-            results[engine] = (None, f"{engine} did not finish within {GRACE_S:.0f} s of "
+            results[engine] = (None, f"{engine} did not finish within {grace:g} s of "
                                "the time limit", round(time.time() - started, 3))
 
 

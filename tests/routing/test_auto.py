@@ -89,3 +89,38 @@ def test_auto_runs_both_and_keeps_the_better(square):
     for engine in costs:
         times = [p.seconds for p in seen if p.engine == engine]
         assert times == sorted(times)
+
+
+class _Process:
+    """Stands in for an engine's process in ``_reap``: alive until terminated."""
+
+    def __init__(self):
+        self.exitcode = None
+        self.terminated = False
+
+    def is_alive(self):
+        return not self.terminated
+
+    def terminate(self):
+        self.terminated = True
+
+
+def test_a_late_engine_is_stopped_once_the_other_plan_is_in(square):
+    import time
+
+    from routing import _auto
+
+    now = time.time()
+    plan = Plan(engine="ortools", routes=(), unassigned=())
+    # Past the deadline by more than LATE_S but well within GRACE_S.
+    deadline = now - _auto.LATE_S - 0.5
+    alone = {"ortools": _Process(), "pyvrp": _Process()}
+    results: dict = {}
+    _auto._reap(alone, results, deadline - 5, deadline)
+    assert results == {} and not alone["pyvrp"].terminated  # no plan yet: GRACE_S applies
+    results = {"ortools": (plan, None, 5.0)}
+    procs = {"ortools": _Process(), "pyvrp": _Process()}
+    _auto._reap(procs, results, deadline - 5, deadline)
+    assert procs["pyvrp"].terminated and not procs["ortools"].terminated
+    late_plan, error, _ = results["pyvrp"]
+    assert late_plan is None and "did not finish within 0.5 s of the time limit" in error
