@@ -41,7 +41,7 @@ GRACE_S = 30.0
 #: Once one engine's plan is in, seconds past the deadline the other may still take: the
 #: time limit is a promise to the dispatcher, so a late engine is stopped and the plan in
 #: hand wins (``meta["auto"]`` says the other was late).
-LATE_S = 0.5
+LATE_S = 3.0
 
 
 def plan_score(problem: Problem, plan: Plan) -> tuple[int, float, float]:
