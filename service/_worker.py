@@ -150,6 +150,10 @@ def _plan_job(db: Database, plan_id: str, attempt: int, row: Any, beat: _Heartbe
         return _fail(db, plan_id, attempt, beat, f"internal error in the worker "
                      f"({type(exc).__name__}: {exc}); see the service log, then re-run it")
     beat.done.set()
+    with beat.lock:  # a short solve may end before a heartbeat recorded any incumbent
+        if beat.best is None:
+            beat.best = float(day.plan.objective or day.plan.cost)
+    beat.write()  # the final progress: the plan's cost and the whole elapsed time
     with db.connection() as conn, db.transaction(conn):
         stored = plans.finish_plan(conn, plan_id, attempt, result, files)
     return EXIT_DONE if stored else EXIT_ABANDONED
