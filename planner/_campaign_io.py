@@ -415,19 +415,18 @@ def write_campaign(run: CampaignRun, out_dir: str | os.PathLike[str] | None = No
         for name in _finished_days(out, first):
             maps_pkg.link_copy(out / name, stage / name)
             names.append(name)
+        lang = pick(run.spec.scenario.language)
         for day in campaign.days:
             if day.plan is None or choice == "none" or (choice == "first" and day.number > 1):
                 continue
             name = f"day-{day.number:02d}-{day.date.isoformat()}"
-            lang = pick(getattr(run.spec.scenario, "language", None))
             with use(lang):
                 title = gettext("{name} — day {day}, {date}").format(
                     name=run.spec.scenario.name, day=day.number, date=day.date.isoformat())
             maps_pkg.write_outputs(day.plan, problem=day.problem, G=run.G, snapped=run.snapped,
                                    matrix=run.matrix, out_dir=stage / name, date=day.date,
-                                   title=title, lang=lang,
-                                   tiles=getattr(run.spec.scenario, "map_tiles", None),
-                                   scheduled=_later_days(campaign, day))
+                                   title=title, scheduled=_later_days(campaign, day),
+                                   **run.spec.scenario.output_options(lang))
             names.append(name)
             new_days.append(name)
         files = ["summary.csv", "sites.csv", "summary.json", "remaining.png"]

@@ -398,8 +398,7 @@ def write_districts(rows: Sequence[dict], out: Path, *, plan: routing.Plan,
                 name=scenario.name, n=len(rows), date=scenario.date.isoformat())
         maps.write_outputs(plan, problem=problem, G=G, snapped=snapped, matrix=matrix,
                            out_dir=out / "overview", date=scenario.date,
-                           timezone=scenario.timezone, title=title, lang=lang,
-                           tiles=scenario.map_tiles)
+                           title=title, **scenario.output_options(lang))
         files["overview"] = out / "overview"
     columns = ("district", "depot", "status", "error", "trucks", "trucks_used", "km", "hours",
                "tonnes", "unassigned", "unassigned_t", "solve_s", "task_s", "folder")

@@ -499,7 +499,6 @@ def write_day(result: DayResult, out_dir: str | Path | None = None, *,
     dict of str to Path
         What was written, by name (``index.html``, ``truck-T01.html``, ...).
     """
-    import i18n
     import maps
 
     scenario = result.scenario
@@ -507,6 +506,6 @@ def write_day(result: DayResult, out_dir: str | Path | None = None, *,
     return maps.write_outputs(
         result.plan, problem=result.problem, G=result.G, snapped=result.snapped,
         matrix=result.matrix, out_dir=out, date=scenario.date, force=force,
-        title=f"{scenario.name} — {scenario.date.isoformat()}", timezone=scenario.timezone,
-        lang=lang or i18n.pick(scenario.language), tiles=scenario.map_tiles,
+        title=f"{scenario.name} — {scenario.date.isoformat()}",
+        **scenario.output_options(lang),
     )

@@ -543,6 +543,17 @@ class Scenario:
         """The output folder with ``{date}`` and ``{name}`` filled in."""
         return Path(self.output_folder.format(date=self.date.isoformat(), name=self.name))
 
+    def output_options(self, lang: str | None = None) -> dict[str, Any]:
+        """What ``maps.write_outputs`` takes from the scenario: time zone, tiles, language.
+
+        ``lang``: the run's language, if it asked for one; else the current one
+        (``i18n.use``), else the scenario's ``language``.
+        """
+        import i18n
+
+        return {"timezone": self.timezone, "tiles": self.map_tiles,
+                "lang": lang or i18n.pick(self.language)}
+
     # -- reading ----------------------------------------------------------------------
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> Scenario:

@@ -165,10 +165,11 @@ def solve(
 #: Seconds per stop that finishing a plan takes after the search, measured on 2,000 bins
 #: (``benchmarks/limits.py``): about 0.3 s for one engine; under ``auto`` two plans cross
 #: a process boundary and are restored and checked, about 0.8 s.
-FINISH_S_PER_STOP = {"auto": 4e-4, "ortools": 1.5e-4, "pyvrp": 1.5e-4}
+FINISH_S_PER_STOP = 1.5e-4
+FINISH_S_PER_STOP_AUTO = 4e-4
 
 
 def finishing_reserve(problem: Problem, engine: str, time_limit: float) -> float:
     """Seconds kept from the search for finishing the plan, at most a tenth of the limit."""
-    per_stop = FINISH_S_PER_STOP.get(engine, 1.5e-4)
+    per_stop = FINISH_S_PER_STOP_AUTO if engine == "auto" else FINISH_S_PER_STOP
     return min(0.1 * time_limit, 0.02 + per_stop * len(problem.stops))

@@ -355,3 +355,21 @@ def test_campaign_notebook_executes():
     text = "\n".join(str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
                      for c in nb.cells if c.cell_type == "code" for o in c.outputs)
     assert "lower bound" in text
+
+
+@pytest.mark.slow
+def test_campaign_days_are_written_in_the_scenarios_time_zone_and_tiles(sample_run, tmp_path):
+    import dataclasses
+
+    import maps
+
+    scenario = dataclasses.replace(
+        sample_run.spec.scenario, timezone="Asia/Shanghai",
+        map_tiles=maps.tile_source("https://tiles.example.cn/{z}/{x}/{y}.png",
+                                   attribution="Example City"))
+    run = dataclasses.replace(sample_run, spec=dataclasses.replace(sample_run.spec,
+                                                                   scenario=scenario))
+    write_campaign(run, tmp_path, maps="first")
+    day = tmp_path / "day-01-2025-03-03"
+    assert json.loads((day / "summary.json").read_text())["timezone"] == "Asia/Shanghai"
+    assert "tiles.example.cn" in (day / "index.html").read_text(encoding="utf-8")

@@ -105,7 +105,7 @@ class _Process:
         self.terminated = True
 
 
-def test_a_late_engine_is_stopped_once_the_other_plan_is_in(square):
+def test_a_late_engine_is_stopped_once_the_other_plan_is_in():
     import time
 
     from routing import _auto
