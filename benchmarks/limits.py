@@ -27,14 +27,16 @@ for path in (ROOT, ROOT / "benchmarks"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-import _city  # noqa: E402
-
-import geodata  # noqa: E402
-import planner  # noqa: E402
 import routing  # noqa: E402
+
+# Each process of the ``auto`` engine re-imports this script (multiprocessing's spawn), so
+# the street and planning modules are imported where they are used, as in run_plan.py.
 
 
 def sample_problem() -> routing.Problem:
+    import geodata
+    import planner
+
     scenario = planner.Scenario.from_file(planner.SAMPLE_SCENARIO)
     G = geodata.load_network("sample")
     snapped = geodata.snap_sites(G, planner.load_sites(scenario))
@@ -45,7 +47,11 @@ def sample_problem() -> routing.Problem:
 
 def bins_problem(network: Path, n: int = 2000, trucks: int = 20) -> routing.Problem:
     """``n`` bins of 0.1-0.5 t (seeded) on ``network``, ``trucks`` 10 t trucks with lunch."""
+    import _city
     import numpy as np
+
+    import geodata
+    import planner
 
     G = geodata.load_network(network)
     sites = _city.city_sites(G, n, seed=1)
@@ -78,13 +84,17 @@ def run(problem: routing.Problem, engine: str, limit: float) -> dict:
         stopped = ", ".join(f"{e}: {s}" for e, s in stops.items())
     else:
         stopped = search.get("stopped_by", "")
+    begun = [r["started_s"] for r in plan.meta.get("auto", {}).get("engines", {}).values()
+             if "started_s" in r]  # fmt: skip
     return {"wall": wall, "unassigned": len(plan.unassigned), "stopped": stopped,
-            "codes": sorted({u.code for u in plan.unassigned})}
+            "codes": sorted({u.code for u in plan.unassigned}),
+            "start": max(begun) if begun else None}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("network", nargs="?", type=Path, default=_city.HEIDELBERG)
+    ap.add_argument("network", nargs="?", type=Path,
+                    default=ROOT.parent / "shared" / "cities" / "heidelberg.osm.pbf")
     ap.add_argument("--cases", default="sample,bins2000")
     ap.add_argument("--engines", default="ortools,pyvrp,auto")
     ap.add_argument("--limits", default="5,10,30")
@@ -100,15 +110,18 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             cases[case] = bins_problem(args.network, int(case[4:] or 2000))
     print(f"{'case':<10}{'engine':<9}{'limit s':>8}{'median s':>10}{'overrun s':>10}"
-          f"{'overrun %':>10}{'left':>6}  stopped by (left and stopped: the last run)")
+          f"{'overrun %':>10}{'start s':>8}{'left':>6}  stopped by (start: median, under "
+          "auto, of the later engine's start; left and stopped: the last run)")
     for name, problem in cases.items():
         for engine in args.engines.split(","):
             for limit in (float(x) for x in args.limits.split(",")):
                 rows = [run(problem, engine, limit) for _ in range(args.repeat)]
                 wall = statistics.median(r["wall"] for r in rows)
                 last = rows[-1]
+                starts = [r["start"] for r in rows if r["start"] is not None]
+                start = f"{statistics.median(starts):.2f}" if starts else "–"
                 print(f"{name:<10}{engine:<9}{limit:>8.0f}{wall:>10.2f}{wall - limit:>10.2f}"
-                      f"{100 * (wall - limit) / limit:>9.1f}%{last['unassigned']:>6}  "
+                      f"{100 * (wall - limit) / limit:>9.1f}%{start:>8}{last['unassigned']:>6}  "
                       f"{last['stopped']} {','.join(c for c in last['codes'] if c)}",
                       flush=True)
     return 0

@@ -164,9 +164,9 @@ def solve(
 
 #: Seconds per stop that finishing a plan takes after the search, measured on 2,000 bins
 #: (``benchmarks/limits.py``): about 0.3 s for one engine; under ``auto`` two plans cross
-#: a process boundary and are restored and checked, about 0.8 s.
+#: a process boundary and are restored and checked, about 0.5 s.
 FINISH_S_PER_STOP = 1.5e-4
-FINISH_S_PER_STOP_AUTO = 4e-4
+FINISH_S_PER_STOP_AUTO = 2.5e-4
 
 
 def finishing_reserve(problem: Problem, engine: str, time_limit: float) -> float:

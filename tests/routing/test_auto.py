@@ -73,6 +73,19 @@ def test_auto_keeps_its_time_limit(square):
     assert time.perf_counter() - started < 3 + 2.0
 
 
+def test_auto_hands_the_problem_over_in_a_file_it_removes(square, tmp_path, monkeypatch):
+    # Both processes read one pickled copy while they start side by side (through the
+    # process arguments the second could only start once the first had read its copy).
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    plan = solve_auto(square, time_limit=2, seed=0, max_iterations=50)
+    report = plan.meta["auto"]["engines"]
+    for engine, r in report.items():
+        assert 0 < r["started_s"] <= r["seconds"], (engine, r)
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.slow
 def test_auto_runs_both_and_keeps_the_better(square):
     seen = []
