@@ -18,6 +18,12 @@ one thread), ours (``geodata._search.packed_search``: times, lengths and predece
 threaded) and the customizable contraction hierarchies of ``pyroutingkit`` and
 ``routingkit-cch`` (integer weights in ms; times only: build, customise, many-to-many),
 with the largest difference in s from scipy's times.
+
+``--city [NETWORK.osm.pbf]`` times ``geodata.travel_matrix`` itself on a real network at
+``--city-sizes`` random sites (``benchmarks/_city.py``, seed 0), with turn restrictions
+(edge-based) and without (node-based): the search in one process against the search
+shared between processes (``workers`` = the CPUs, at most 4), side by side in one run,
+with the wall and CPU seconds (children included) and the peak RSS.
 """
 
 from __future__ import annotations
@@ -268,6 +274,52 @@ def ch_comparison(network: Path, sizes: list[int], repeats: int) -> None:
                       flush=True)  # fmt: skip
 
 
+def city_matrix(network: Path, sizes: list[int], repeats: int) -> None:
+    """Median wall seconds of travel_matrix, one search process against several."""
+    import resource
+
+    import _city
+
+    from geodata._search import default_workers
+
+    G = geodata.load_network(network)
+    many = default_workers()
+    print(f"travel_matrix on {network.name} ({len(G)} nodes), median of {repeats} run(s); "
+          f"shared: {many} processes")  # fmt: skip
+    header = (f"{'sites':>6} {'search':>10} {'alone s':>8} {'shared s':>9} {'ratio':>6} "
+              f"{'cpu s':>6} {'same':>5}")  # fmt: skip
+    print(header)
+    print("-" * len(header))
+    for n in sizes:
+        snapped = geodata.snap_sites(G, _city.city_sites(G, n, seed=0))
+        for turns in (True, False):
+            walls: dict[int, list[float]] = {1: [], many: []}
+            cpu: list[float] = []
+            out = {}
+            for _ in range(repeats):
+                for w in (1, many):
+                    c0 = _cpu(resource)
+                    t0 = time.perf_counter()
+                    out[w] = geodata.travel_matrix(G, snapped, turn_restrictions=turns, workers=w)
+                    walls[w].append(time.perf_counter() - t0)
+                    if w == many:
+                        cpu.append(_cpu(resource) - c0)
+            same = bool(np.array_equal(out[1].duration_s, out[many].duration_s)
+                        and np.array_equal(out[1].distance_m, out[many].distance_m))  # fmt: skip
+            a, b = statistics.median(walls[1]), statistics.median(walls[many])
+            kind = "edge-based" if turns else "node-based"
+            print(f"{len(snapped):>6} {kind:>10} {a:>8.2f} {b:>9.2f} {a / b:>5.2f}x "
+                  f"{statistics.median(cpu):>6.2f} {same!s:>5}", flush=True)  # fmt: skip
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process {peak:.0f} MB (the search children share its arrays)")
+
+
+def _cpu(resource: Any) -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=3, help="runs per row; medians (default 3)")
@@ -287,6 +339,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
                     / "cities" / "heidelberg.osm.pbf", type=Path, metavar="NETWORK",
                     help="compare scipy, ours and CCH libraries on a real network")
     ap.add_argument("--ch-sizes", default="1000,3000", help="sources x targets for --ch")
+    ap.add_argument("--city", nargs="?", const=Path(__file__).resolve().parents[2] / "shared"
+                    / "cities" / "heidelberg.osm.pbf", type=Path, metavar="NETWORK",
+                    help="time travel_matrix on a city, one search process against several")
+    ap.add_argument("--city-sizes", default="1000,3000", help="site counts for --city")
     return ap.parse_args(argv)  # fmt: skip
 
 
@@ -295,6 +351,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     if args.ch is not None:
         ch_comparison(args.ch, [int(x) for x in args.ch_sizes.split(",")], args.repeats)
+        return 0
+    if args.city is not None:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        city_matrix(args.city, [int(x) for x in args.city_sizes.split(",")], args.repeats)
         return 0
     graphs = {"sample": geodata.load_network("sample"), "grid150": grid_graph()}
     rng = np.random.default_rng(SEED)

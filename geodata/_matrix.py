@@ -8,9 +8,10 @@ same edge drive directly along it when the direction allows.
 A site within 1.5 m of a node is at the node, reached along every street into it. With
 turn restrictions on the graph the search is edge-based (:mod:`geodata._graphs`,
 :mod:`geodata._turns`), else node by node. Times and the lengths along the fastest paths
-come from one threaded :func:`scipy.sparse.csgraph.dijkstra` run over the distinct
-departure vertices (:mod:`geodata._search`); its predecessors are kept for
-:meth:`TravelMatrix.path`, which draws the same paths (legs, names, coordinates).
+come from one :func:`scipy.sparse.csgraph.dijkstra` run over the distinct departure
+vertices, shared between processes when large (:mod:`geodata._search`); its predecessors
+are kept for :meth:`TravelMatrix.path`, which draws the same paths (legs, names,
+coordinates).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +32,7 @@ from shapely.ops import substring
 
 from ._errors import GeodataError
 from ._graphs import Option, build_search_graph
-from ._search import Packing, packed_search
+from ._search import Packing, arrival_search, default_workers
 from ._snap import reverse_key
 from ._turns import banned_turns, restriction_via_nodes
 
@@ -210,7 +210,8 @@ def travel_matrix(
         Honour ``G.graph["turn_restrictions"]`` (an edge-based search, U-turns per
         ``G.graph["uturn_penalty_s"]``); False searches node by node, ignoring them.
     workers
-        Threads for the search; default the number of CPUs (at most 4).
+        Processes for the search (and threads for assembling the matrix); default the
+        CPUs this process may use, at most 4 (:mod:`geodata._search`).
 
     Returns
     -------
@@ -255,23 +256,20 @@ def travel_matrix(
     t_build = time.perf_counter()
 
     dep_v, dep_c, dep_l = _option_arrays(g.departures, n)
-    arr_v, arr_c, arr_l = _option_arrays(g.arrivals, n)
+    arrivals = _option_arrays(g.arrivals, n)
     src = np.unique(dep_v[dep_v >= 0])
-    tgt = np.unique(arr_v[arr_v >= 0])
     speeds = la / np.maximum(wa, EPSILON)
-    packed, pred, packing = packed_search(
-        g.tails, g.heads, g.t, g.length, g.n_vertices, src, tgt,
+    # per source and site: the better of the site's two arrivals, reduced as it is searched
+    at, ab, pred, packing = arrival_search(
+        g.tails, g.heads, g.t, g.length, g.n_vertices, src, arrivals,
         max_speed_ms=float(speeds.max(initial=1.0)), workers=workers,
     )  # fmt: skip
     t_search = time.perf_counter()
     srow = np.searchsorted(src, np.maximum(dep_v, 0))
-    tcol = np.searchsorted(tgt, np.maximum(arr_v, 0))
-    workers = workers or min(os.cpu_count() or 1, 4)
-    at, ab = _best_arrivals(packed, packing, tcol, arr_c, arr_l, workers)
-    del packed  # the largest array: gone before the n x n ones are made
+    workers = workers or default_workers()
     best, choice = _best_departures(at, ab, packing, srow, dep_c, dep_l, workers)
     del at, ab
-    duration, distance = packing.unpack(best, inplace=True)
+    duration, distance = _unpack(packing, best, workers)
     _same_edge(sites, group, edge_data, duration, distance, choice)
     distance[~np.isfinite(duration)] = np.inf
     np.fill_diagonal(duration, 0.0)
@@ -326,34 +324,6 @@ def _option_arrays(
     return vert, cost, length
 
 
-def _best_arrivals(
-    P: np.ndarray, packing: Packing, tcol: np.ndarray, arr_c: np.ndarray, arr_l: np.ndarray,
-    workers: int,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Per source row and site: the packed cost of the better of the site's two arrivals.
-
-    The options' times and lengths are packed like the paths (rounded the same way, so a
-    partial edge never makes a packed length negative) and compared packed: the fastest
-    wins, ties to the shorter. Runs by blocks of rows on a thread pool (numpy releases the
-    GIL).
-    """
-    S, n = P.shape[0], len(tcol)
-    arr = packing.pack(arr_c, arr_l)
-    at = np.empty((S, n))
-    ab = np.zeros((S, n), dtype=np.int8)
-
-    def block(lo: int) -> None:
-        rows = slice(lo, min(lo + _BLOCK, S))
-        c0 = P[rows][:, tcol[:, 0]] + arr[:, 0]
-        c1 = P[rows][:, tcol[:, 1]] + arr[:, 1]
-        np.minimum(c0, c1, out=at[rows])
-        np.less(c1, c0, out=ab[rows], casting="unsafe")
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(block, range(0, S, _BLOCK)))
-    return at, ab
-
-
 def _best_departures(
     at: np.ndarray, ab: np.ndarray, packing: Packing, srow: np.ndarray, dep_c: np.ndarray,
     dep_l: np.ndarray, workers: int,
@@ -378,6 +348,19 @@ def _best_departures(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(block, range(0, n, _BLOCK)))
     return best, choice
+
+
+def _unpack(packing: Packing, best: np.ndarray, workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """Times and lengths of packed costs, by blocks of rows on threads (lengths in place)."""
+    duration = np.empty_like(best)
+
+    def block(lo: int) -> None:
+        rows = slice(lo, lo + _BLOCK)
+        duration[rows] = packing.unpack(best[rows], inplace=True)[0]
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(block, range(0, len(best), _BLOCK)))
+    return duration, best
 
 
 def _edge_arrays(

@@ -127,3 +127,45 @@ def test_index_of_unknown_site(sample_graph, sample_snapped):
     tm = geodata.travel_matrix(sample_graph, sample_snapped)
     with pytest.raises(geodata.GeodataError, match="unknown site_id 'nope'"):
         tm.index("nope")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the search forks only on Linux")
+def test_the_search_shared_between_processes_gives_the_same_matrix_and_paths(
+    sample_graph, sample_snapped, monkeypatch
+):
+    from geodata import _search
+
+    alone = geodata.travel_matrix(sample_graph, sample_snapped, workers=1)
+    monkeypatch.setattr(_search, "PARALLEL_MIN", 0)  # fork even for the sample,
+    monkeypatch.setattr(_search, "_CHUNK", 8)  # with rows for every process
+    shared = geodata.travel_matrix(sample_graph, sample_snapped, workers=3)
+    assert np.array_equal(shared.duration_s, alone.duration_s)
+    assert np.array_equal(shared.distance_m, alone.distance_m)
+    assert np.array_equal(shared._context.pred, alone._context.pred)
+    assert shared.path("DEPOT", "DS-05") == alone.path("DEPOT", "DS-05")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="the search forks only on Linux")
+def test_rows_of_a_search_process_that_dies_are_searched_again(
+    sample_graph, sample_snapped, monkeypatch, caplog
+):
+    import os
+
+    from geodata import _search
+
+    alone = geodata.travel_matrix(sample_graph, sample_snapped, workers=1)
+    parent, real = os.getpid(), _search._share
+
+    def dies_in_child(*args):
+        if os.getpid() != parent:
+            os._exit(9)  # as if the kernel had killed it
+        real(*args)
+
+    monkeypatch.setattr(_search, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(_search, "_CHUNK", 8)
+    monkeypatch.setattr(_search, "_share", dies_in_child)
+    with caplog.at_level("WARNING", logger="geodata._search"):
+        shared = geodata.travel_matrix(sample_graph, sample_snapped, workers=2)
+    assert "ended with exit code 9" in caplog.text
+    assert np.array_equal(shared.duration_s, alone.duration_s)
+    assert np.array_equal(shared.distance_m, alone.distance_m)
