@@ -10,8 +10,8 @@ from one distance: to within 31 µs and 8 mm per street segment of rounding each
 The search runs in chunks of sources, keeping the predecessors for the street paths.
 scipy's Dijkstra holds the GIL (threads gave nothing), so a large search is shared between
 forked processes on Linux, each writing its rows into shared memory (nothing is pickled):
-on two cores that nearly halves the search at 3,000 sites. Without ``fork``, or inside a
-daemonic process (a Dask worker, which already runs one search per core), it runs here.
+on two cores that nearly halves the search at 3,000 sites. Without ``fork`` (not Linux),
+or inside a daemonic process (which may not have children), it runs in this process.
 """
 
 from __future__ import annotations
