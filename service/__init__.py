@@ -14,28 +14,37 @@ Typical use in code::
     uvicorn.run(create_app(settings), host="127.0.0.1", port=8000)
 """
 
-from service._cli import main
-from service._coords import CRS_NAMES, canonical_crs, convert_to_wgs84
-from service._db import Database
-from service._errors import ApiError, ServiceConfigError
-from service._runner import PlanRunner
-from service._settings import DEFAULT_TILES, TOKEN_ENV, Settings, is_loopback
-from service.main import VERSION, create_app, open_service
+import importlib
+from typing import Any
 
-__all__ = [
-    "CRS_NAMES",
-    "DEFAULT_TILES",
-    "TOKEN_ENV",
-    "VERSION",
-    "ApiError",
-    "Database",
-    "PlanRunner",
-    "ServiceConfigError",
-    "Settings",
-    "canonical_crs",
-    "convert_to_wgs84",
-    "create_app",
-    "is_loopback",
-    "main",
-    "open_service",
-]
+#: Where each public name lives. They are imported on first use (PEP 562), so a process
+#: that needs one module, such as a plan worker or the engine processes it starts (which
+#: re-import the worker's module), does not import FastAPI and the whole service.
+_EXPORTS = {
+    "CRS_NAMES": "service._coords",
+    "canonical_crs": "service._coords",
+    "convert_to_wgs84": "service._coords",
+    "Database": "service._db",
+    "ApiError": "service._errors",
+    "ServiceConfigError": "service._errors",
+    "PlanRunner": "service._runner",
+    "DEFAULT_TILES": "service._settings",
+    "TOKEN_ENV": "service._settings",
+    "Settings": "service._settings",
+    "is_loopback": "service._settings",
+    "VERSION": "service.main",
+    "create_app": "service.main",
+    "open_service": "service.main",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'service' has no attribute {name!r}")
+    return getattr(importlib.import_module(_EXPORTS[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
