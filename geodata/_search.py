@@ -103,13 +103,16 @@ def packed_search(
         (len(sources), n) int32 (-9999 for none), and the :class:`Packing`.
     """
 
-    def keep(out: dict, lo: int, D: np.ndarray, P: np.ndarray, pk: Packing) -> None:
-        out["packed"][lo : lo + len(D)] = D[:, targets]
-        out["pred"][lo : lo + len(D)] = P
+    def keeper(pk: Packing) -> Callable:
+        def keep(out: dict, lo: int, D: np.ndarray, P: np.ndarray) -> None:
+            out["packed"][lo : lo + len(D)] = D[:, targets]
+            out["pred"][lo : lo + len(D)] = P
+
+        return keep
 
     S = len(sources)
     shapes = {"packed": ((S, len(targets)), np.float64), "pred": ((S, n), np.int32)}
-    out, pk = _search(tails, heads, t, length, n, sources, shapes, keep,
+    out, pk = _search(tails, heads, t, length, n, sources, shapes, keeper,
                       max_speed_ms=max_speed_ms, workers=workers,
                       top=lambda out: out["packed"])  # fmt: skip
     return out["packed"], out["pred"], pk
@@ -140,21 +143,25 @@ def arrival_search(
     col = np.maximum(vert, 0)  # a missing option costs inf below
     ends = np.unique(vert[vert >= 0])
 
-    def keep(out: dict, lo: int, D: np.ndarray, P: np.ndarray, pk: Packing) -> None:
-        rows = slice(lo, lo + len(D))
-        w = pk.pack(arr_t, arr_l)
-        c0 = D[:, col[:, 0]] + w[:, 0]
-        c1 = D[:, col[:, 1]] + w[:, 1]
-        np.minimum(c0, c1, out=out["cost"][rows])
-        np.less(c1, c0, out=out["option"][rows], casting="unsafe")
-        ends_d = D[:, ends]
-        out["top"][rows] = np.max(ends_d, axis=1, initial=0.0, where=np.isfinite(ends_d))
-        out["pred"][rows] = P
+    def keeper(pk: Packing) -> Callable:
+        w = pk.pack(arr_t, arr_l)  # the arrival options, packed like the arcs
+
+        def keep(out: dict, lo: int, D: np.ndarray, P: np.ndarray) -> None:
+            rows = slice(lo, lo + len(D))
+            c0 = D[:, col[:, 0]] + w[:, 0]
+            c1 = D[:, col[:, 1]] + w[:, 1]
+            np.minimum(c0, c1, out=out["cost"][rows])
+            np.less(c1, c0, out=out["option"][rows], casting="unsafe")
+            ends_d = D[:, ends]
+            out["top"][rows] = np.max(ends_d, axis=1, initial=0.0, where=np.isfinite(ends_d))
+            out["pred"][rows] = P
+
+        return keep
 
     S = len(sources)
     shapes = {"cost": ((S, m), np.float64), "option": ((S, m), np.int8),
               "top": ((S,), np.float64), "pred": ((S, n), np.int32)}  # fmt: skip
-    out, pk = _search(tails, heads, t, length, n, sources, shapes, keep,
+    out, pk = _search(tails, heads, t, length, n, sources, shapes, keeper,
                       max_speed_ms=max_speed_ms, workers=workers,
                       top=lambda out: out["top"])  # fmt: skip
     return out["cost"], out["option"], out["pred"], pk
@@ -162,15 +169,19 @@ def arrival_search(
 
 def _search(
     tails: np.ndarray, heads: np.ndarray, t: np.ndarray, length: np.ndarray, n: int,
-    sources: np.ndarray, shapes: dict, keep: Callable, *, max_speed_ms: float,
+    sources: np.ndarray, shapes: dict, keeper: Callable, *, max_speed_ms: float,
     workers: int | None, top: Callable,
 ) -> tuple[dict, Packing]:  # fmt: skip
-    """Run the search with the finest packing whose paths fit their bits."""
+    """Run the search with the finest packing whose paths fit their bits.
+
+    ``keeper(packing)`` gives the function that stores a chunk's rows into the arrays of
+    ``shapes``; ``top(arrays)`` the path weights whose largest must fit the packing.
+    """
     workers = workers or default_workers()
     for shift in range(0, 30, 3):
         pk = Packing(shift)
         csr = csr_from_arcs(tails, heads, pk.pack(t, length), n)
-        out = _run(csr, sources, workers, shapes, lambda o, lo, D, P, pk=pk: keep(o, lo, D, P, pk))
+        out = _run(csr, sources, workers, shapes, keeper(pk))
         weights = top(out)
         high = float(np.max(weights, initial=0.0, where=np.isfinite(weights)))
         t_high = float(pk.unpack(np.array([high]))[0][0])

@@ -7,8 +7,8 @@ from the moment ``solve_auto`` is called, so starting the processes eats into th
 not into the dispatcher's wait. To keep that start short the problem is pickled once to
 a temporary file that both processes read while they start side by side (through the
 process arguments the second process could only start once the first had read its
-copy: 5 s of a 10 s limit at 2,000 stops). Each engine's new best solutions travel back through a
-queue and reach the progress callback as they are found.
+copy: 5 s of a 10 s limit at 2,000 stops). Each engine's new best solutions travel back
+through a queue and reach the progress callback as they are found.
 
 "Better" means, in order: fewer required stops left out, less priority-weighted work left
 out (a priority-1 stop weighs 16 times a priority-5 one), lower cost. Ties go to
@@ -89,10 +89,11 @@ def run_engine(engine: str, problem: Problem, *, deadline: float, seed: int,
     return replace(plan, meta={**plan.meta, "search": search})
 
 
-def _child(engine: str, problem_file: str, options: dict, started: float, out) -> None:
+def _child(engine: str, problem: str | Problem, options: dict, started: float, out) -> None:
     """Entry point of an engine process: progress and the result go to ``out``.
 
-    The problem is read from ``problem_file`` (a pickle). Progress times are counted from
+    ``problem`` is the path of its pickle (or, when none could be written, the problem).
+    Progress times are counted from
     ``started`` (``time.time()`` of the parent's call), so both engines' lines share one
     clock; the first progress line says when the engine began (``"started"``).
     """
@@ -102,8 +103,9 @@ def _child(engine: str, problem_file: str, options: dict, started: float, out) -
         out.put(("progress", engine, replace(p, seconds=round(time.time() - started, 3))))
 
     try:
-        with open(problem_file, "rb") as f:
-            problem = pickle.load(f)
+        if isinstance(problem, str):
+            with open(problem, "rb") as f:
+                problem = pickle.load(f)
         out.put(("started", engine, round(time.time() - started, 3)))
         plan = run_engine(engine, problem, progress=relay, **options)
     except Exception as exc:  # reported to the parent, which keeps the other plan
@@ -153,15 +155,14 @@ def solve_auto(
     options = {"deadline": deadline, "seed": seed, "max_iterations": max_iterations}
     context = multiprocessing.get_context("spawn")
     out = context.Queue()
-    fd, problem_file = tempfile.mkstemp(prefix="routing-auto-", suffix=".pickle")
+    problem_file = _write_problem(searched)
+    handed = problem_file or searched
     results: dict[str, tuple[Plan | None, str | None, float]] = {}
     processes: dict = {}
     begun: dict[str, float] = {}
     try:
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(searched, f, protocol=pickle.HIGHEST_PROTOCOL)
         processes = {e: context.Process(target=_child, name=f"routing-{e}", daemon=True,
-                                        args=(e, problem_file, options, started, out))
+                                        args=(e, handed, options, started, out))
                      for e in ENGINES}  # fmt: skip
         for p in processes.values():
             p.start()
@@ -187,8 +188,28 @@ def solve_auto(
             if p.is_alive():
                 p.terminate()
             p.join(timeout=5)
-        os.unlink(problem_file)
+        if problem_file:
+            os.unlink(problem_file)
     return _pick(problem, results, begun)
+
+
+def _write_problem(problem: Problem) -> str | None:
+    """Pickle ``problem`` to a temporary file; None (logged) if the temp folder refuses."""
+    try:
+        fd, path = tempfile.mkstemp(prefix="routing-auto-", suffix=".pickle")
+    except OSError as exc:
+        logger.warning("auto: no temporary file (%s); the engines get the problem through "
+                       "their process arguments, one after the other", exc)  # fmt: skip
+        return None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            pickle.dump(problem, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError as exc:
+        os.unlink(path)
+        logger.warning("auto: cannot write %s (%s); the engines get the problem through "
+                       "their process arguments, one after the other", path, exc)  # fmt: skip
+        return None
+    return path
 
 
 def _reap(processes: dict, results: dict, started: float, deadline: float) -> None:

@@ -86,6 +86,19 @@ def test_auto_hands_the_problem_over_in_a_file_it_removes(square, tmp_path, monk
     assert list(tmp_path.iterdir()) == []
 
 
+def test_auto_without_a_writable_temp_folder_still_plans(square, tmp_path, monkeypatch, caplog):
+    import tempfile
+
+    gone = tmp_path / "missing"
+    monkeypatch.setattr(tempfile, "tempdir", str(gone))
+    with caplog.at_level("WARNING", logger="routing._auto"):
+        plan = solve_auto(square, time_limit=2, seed=0, max_iterations=50)
+    assert "no temporary file" in caplog.text
+    assert set(plan.meta["auto"]["engines"]) == {"ortools", "pyvrp"}
+    assert all("cost" in r for r in plan.meta["auto"]["engines"].values())
+    routing.check_plan(square, plan)
+
+
 @pytest.mark.slow
 def test_auto_runs_both_and_keeps_the_better(square):
     seen = []
