@@ -9,9 +9,9 @@ A site within 1.5 m of a node is at the node, reached along every street into it
 turn restrictions on the graph the search is edge-based (:mod:`geodata._graphs`,
 :mod:`geodata._turns`), else node by node. Times and the lengths along the fastest paths
 come from one :func:`scipy.sparse.csgraph.dijkstra` run over the distinct departure
-vertices, shared between processes when large (:mod:`geodata._search`); its predecessors
-are kept for :meth:`TravelMatrix.path`, which draws the same paths (legs, names,
-coordinates).
+vertices, on the core of the graph (:mod:`geodata._contract`) and shared between processes
+when large (:mod:`geodata._search`); its predecessors are kept for
+:meth:`TravelMatrix.path`, which draws the same paths (legs, names, coordinates).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from shapely.ops import substring
 
 from ._errors import GeodataError
 from ._graphs import Option, build_search_graph
-from ._search import Packing, arrival_search, default_workers
+from ._search import Packing, Paths, arrival_search, default_workers
 from ._snap import reverse_key
 from ._turns import banned_turns, restriction_via_nodes
 
@@ -118,8 +118,7 @@ class _Context:
     nodes: list[Any]
     edge_based: bool
     edges: tuple[np.ndarray, np.ndarray, list[Any]]  # tail index, head index, key per edge
-    pred: np.ndarray  # (sources, vertices) scipy predecessors
-    source_row: dict[int, int]  # source vertex -> row of pred
+    paths: Paths  # the search's shortest-path trees, one per departure vertex
     departures: list[list[Option]]
     arrivals: list[list[Option]]
     sites: list[dict[str, Any] | None]  # per site: edge, offset, twin, snapped point
@@ -260,7 +259,7 @@ def travel_matrix(
     src = np.unique(dep_v[dep_v >= 0])
     speeds = la / np.maximum(wa, EPSILON)
     # per source and site: the better of the site's two arrivals, reduced as it is searched
-    at, ab, pred, packing = arrival_search(
+    at, ab, paths, packing = arrival_search(
         g.tails, g.heads, g.t, g.length, g.n_vertices, src, arrivals,
         max_speed_ms=float(speeds.max(initial=1.0)), workers=workers,
     )  # fmt: skip
@@ -275,8 +274,7 @@ def travel_matrix(
     np.fill_diagonal(duration, 0.0)
     np.fill_diagonal(distance, 0.0)
     ctx = _Context(G=G, weight=weight, nodes=nodes, edge_based=g.edge_based,
-                   edges=(ua, va, keys), pred=pred,
-                   source_row={int(s): r for r, s in enumerate(src)},
+                   edges=(ua, va, keys), paths=paths,
                    departures=g.departures, arrivals=g.arrivals, sites=sites,
                    choice=choice)  # fmt: skip
     n_bad = int((~np.isfinite(duration)).sum())
@@ -476,12 +474,7 @@ def _build_path(ctx: _Context, i: int, j: int, from_id: str, to_id: str) -> Stre
     else:
         a, b = divmod(c, 2)
         dep, arr = ctx.departures[i][a], ctx.arrivals[j][b]
-        row = ctx.pred[ctx.source_row[dep.vertex]]
-        cur, chain = arr.vertex, [arr.vertex]
-        while cur != dep.vertex:
-            cur = int(row[cur])
-            chain.append(cur)
-        chain.reverse()
+        chain = ctx.paths.chain(dep.vertex, arr.vertex)
         if dep.leg is not None:
             legs.append(_edge_leg(G, w, *dep.leg))
         ua, va, keys = ctx.edges

@@ -7,7 +7,11 @@ detected and packed coarser). Sums of such integers
 below ``2**53`` are exact in float64, so Dijkstra minimises the time (ties broken by the
 shorter length), and the time and the length of every shortest path are read back exactly
 from one distance: to within 31 µs and 8 mm per street segment of rounding each weight.
-The search runs in chunks of sources, keeping the predecessors for the street paths.
+Before searching, the graph is shrunk to its core (:mod:`geodata._contract`): vertices no
+search starts or ends at are eliminated with shortcuts that keep every distance between the
+others exact, and the search runs on what is left (half the Heidelberg graph, half the
+time). The search runs in chunks of sources, keeping the predecessors (on the core) for
+the street paths, which :meth:`geodata._contract.Core.chain` expands back to the graph.
 scipy's Dijkstra holds the GIL (threads gave nothing), so a large search is shared between
 forked processes on Linux, each writing its rows into shared memory (nothing is pickled):
 on two cores that nearly halves the search at 3,000 sites. Without ``fork`` (not Linux),
@@ -21,13 +25,17 @@ import mmap
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable
 
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-__all__ = ["Packing", "arrival_search", "csr_from_arcs", "packed_search"]
+from . import _contract
+from ._contract import Core
+
+__all__ = ["Packing", "Paths", "arrival_search", "csr_from_arcs", "packed_search"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +43,22 @@ LEN_BITS = 25
 _CHUNK = 64  # sources per Dijkstra call
 #: Sources x vertices below which one process is quicker than forking (~0.2 s of search).
 PARALLEL_MIN = 2_000_000
+#: Contraction before the search (:data:`geodata._contract.GROWTH`); None searches the
+#: whole graph (the benchmarks' baseline).
+GROWTH: int | None = _contract.GROWTH
+
+
+class Paths:
+    """The shortest-path trees of a search: one row of core predecessors per source."""
+
+    def __init__(self, pred: np.ndarray, core: Core, sources: np.ndarray) -> None:
+        self.pred = pred  # (sources, core vertices) int32, scipy's -9999 for none
+        self.core = core
+        self._row = {int(v): r for r, v in enumerate(sources)}
+
+    def chain(self, source: int, target: int) -> list[int]:
+        """Graph vertices of the shortest path from ``source`` (a source) to ``target``."""
+        return self.core.chain(self.pred[self._row[source]], source, target)
 
 
 class Packing:
@@ -99,23 +123,23 @@ def packed_search(
     -------
     tuple
         Packed path weights (len(sources), len(targets)), ``inf`` where unreachable
-        (:meth:`Packing.unpack` gives time and length), the predecessors
-        (len(sources), n) int32 (-9999 for none), and the :class:`Packing`.
+        (:meth:`Packing.unpack` gives time and length), the :class:`Paths` and the
+        :class:`Packing`.
     """
 
-    def keeper(pk: Packing) -> Callable:
-        def keep(out: dict, lo: int, D: np.ndarray, P: np.ndarray) -> None:
-            out["packed"][lo : lo + len(D)] = D[:, targets]
-            out["pred"][lo : lo + len(D)] = P
+    def keeper(pk: Packing, core: Core) -> Callable:
+        cols = core.index[targets]
+
+        def keep(out: dict, lo: int, D: np.ndarray) -> None:
+            out["packed"][lo : lo + len(D)] = D[:, cols]
 
         return keep
 
-    S = len(sources)
-    shapes = {"packed": ((S, len(targets)), np.float64), "pred": ((S, n), np.int32)}
-    out, pk = _search(tails, heads, t, length, n, sources, shapes, keeper,
-                      max_speed_ms=max_speed_ms, workers=workers,
-                      top=lambda out: out["packed"])  # fmt: skip
-    return out["packed"], out["pred"], pk
+    shapes = {"packed": ((len(sources), len(targets)), np.float64)}
+    out, pk, paths = _search(tails, heads, t, length, n, sources, targets, shapes, keeper,
+                             max_speed_ms=max_speed_ms, workers=workers,
+                             top=lambda out: out["packed"])  # fmt: skip
+    return out["packed"], paths, pk
 
 
 def arrival_search(
@@ -135,53 +159,62 @@ def arrival_search(
     -------
     tuple
         Packed costs (len(sources), sites) (``inf`` for none), the option taken
-        (len(sources), sites) int8, the predecessors (len(sources), n) int32 and the
-        :class:`Packing`.
+        (len(sources), sites) int8, the :class:`Paths` and the :class:`Packing`.
     """
     vert, arr_t, arr_l = arrivals
     m = len(vert)
-    col = np.maximum(vert, 0)  # a missing option costs inf below
     ends = np.unique(vert[vert >= 0])
 
-    def keeper(pk: Packing) -> Callable:
-        w = pk.pack(arr_t, arr_l)  # the arrival options, packed like the arcs
+    def keeper(pk: Packing, core: Core) -> Callable:
+        w = pk.pack(arr_t, arr_l)  # the arrival options, packed like the arcs (inf if none)
+        col = np.where(vert >= 0, core.index[np.maximum(vert, 0)], 0)
+        ends_c = core.index[ends]
 
-        def keep(out: dict, lo: int, D: np.ndarray, P: np.ndarray) -> None:
+        def keep(out: dict, lo: int, D: np.ndarray) -> None:
             rows = slice(lo, lo + len(D))
             c0 = D[:, col[:, 0]] + w[:, 0]
             c1 = D[:, col[:, 1]] + w[:, 1]
             np.minimum(c0, c1, out=out["cost"][rows])
             np.less(c1, c0, out=out["option"][rows], casting="unsafe")
-            ends_d = D[:, ends]
+            ends_d = D[:, ends_c]
             out["top"][rows] = np.max(ends_d, axis=1, initial=0.0, where=np.isfinite(ends_d))
-            out["pred"][rows] = P
 
         return keep
 
     S = len(sources)
     shapes = {"cost": ((S, m), np.float64), "option": ((S, m), np.int8),
-              "top": ((S,), np.float64), "pred": ((S, n), np.int32)}  # fmt: skip
-    out, pk = _search(tails, heads, t, length, n, sources, shapes, keeper,
-                      max_speed_ms=max_speed_ms, workers=workers,
-                      top=lambda out: out["top"])  # fmt: skip
-    return out["cost"], out["option"], out["pred"], pk
+              "top": ((S,), np.float64)}  # fmt: skip
+    out, pk, paths = _search(tails, heads, t, length, n, sources, ends, shapes, keeper,
+                             max_speed_ms=max_speed_ms, workers=workers,
+                             top=lambda out: out["top"])  # fmt: skip
+    return out["cost"], out["option"], paths, pk
 
 
 def _search(
     tails: np.ndarray, heads: np.ndarray, t: np.ndarray, length: np.ndarray, n: int,
-    sources: np.ndarray, shapes: dict, keeper: Callable, *, max_speed_ms: float,
-    workers: int | None, top: Callable,
-) -> tuple[dict, Packing]:  # fmt: skip
-    """Run the search with the finest packing whose paths fit their bits.
+    sources: np.ndarray, targets: np.ndarray, shapes: dict, keeper: Callable, *,
+    max_speed_ms: float, workers: int | None, top: Callable,
+) -> tuple[dict, Packing, Paths]:  # fmt: skip
+    """Run the search on the core with the finest packing whose paths fit their bits.
 
-    ``keeper(packing)`` gives the function that stores a chunk's rows into the arrays of
-    ``shapes``; ``top(arrays)`` the path weights whose largest must fit the packing.
+    ``keeper(packing, core)`` gives the function that stores a chunk's distances (core
+    numbering) into the arrays of ``shapes``; the predecessors are kept here.
+    ``top(arrays)`` gives the path weights whose largest must fit the packing.
     """
     workers = workers or default_workers()
+    keep = np.zeros(n, dtype=bool)
+    keep[sources] = True
+    keep[targets] = True
     for shift in range(0, 30, 3):
         pk = Packing(shift)
-        csr = csr_from_arcs(tails, heads, pk.pack(t, length), n)
-        out = _run(csr, sources, workers, shapes, keeper(pk))
+        began = time.perf_counter()
+        core = _contract.contract(tails, heads, pk.pack(t, length), n, keep, GROWTH)
+        logger.debug("core of %d of %d vertices, %d arcs (%.3f s)", core.n_core, n,
+                     len(core.tails), time.perf_counter() - began)  # fmt: skip
+        csr = csr_from_arcs(core.tails, core.heads, core.w, core.n_core)
+        pred_shape = ((len(sources), core.n_core), np.int32)
+        out = _run(csr, core.index[sources], workers, {**shapes, "pred": pred_shape},
+                   _with_pred(keeper(pk, core)))  # fmt: skip
         weights = top(out)
         high = float(np.max(weights, initial=0.0, where=np.isfinite(weights)))
         t_high = float(pk.unpack(np.array([high]))[0][0])
@@ -189,8 +222,18 @@ def _search(
             if shift:
                 logger.warning("long paths: times rounded to %.0e s and lengths to %.0e m "
                                "per street segment", pk.t_unit, pk.l_unit)  # fmt: skip
-            return out, pk
+            return out, pk, Paths(out.pop("pred"), core, sources)
     raise RuntimeError("paths too long to pack")  # pragma: no cover - beyond any city
+
+
+def _with_pred(keep: Callable) -> Callable:
+    """``keep`` of a chunk's distances, and its predecessors kept in ``out["pred"]``."""
+
+    def store(out: dict, lo: int, D: np.ndarray, P: np.ndarray) -> None:
+        keep(out, lo, D)
+        out["pred"][lo : lo + len(D)] = P
+
+    return store
 
 
 def default_workers() -> int:

@@ -141,7 +141,7 @@ def test_the_search_shared_between_processes_gives_the_same_matrix_and_paths(
     shared = geodata.travel_matrix(sample_graph, sample_snapped, workers=3)
     assert np.array_equal(shared.duration_s, alone.duration_s)
     assert np.array_equal(shared.distance_m, alone.distance_m)
-    assert np.array_equal(shared._context.pred, alone._context.pred)
+    assert np.array_equal(shared._context.paths.pred, alone._context.paths.pred)
     assert shared.path("DEPOT", "DS-05") == alone.path("DEPOT", "DS-05")
 
 
