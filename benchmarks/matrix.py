@@ -15,22 +15,25 @@ repeat).
 ``../shared/cities/heidelberg.osm.pbf``) for ``--ch-sizes`` random sources x targets, on
 the node graph and on the edge-based graph of turns: scipy's csgraph Dijkstra (times only,
 one thread), ours (``geodata._search.packed_search``: times, lengths and predecessors,
-threaded) and the customizable contraction hierarchies of ``pyroutingkit`` and
-``routingkit-cch`` (integer weights in ms; times only: build, customise, many-to-many),
-with the largest difference in s from scipy's times.
+on the graph's core, shared between processes) and the customizable contraction
+hierarchies of ``pyroutingkit`` and ``routingkit-cch`` (integer weights in ms; times only:
+build, customise, many-to-many), with the largest difference in s from scipy's times.
 
 ``--city [NETWORK.osm.pbf]`` times ``geodata.travel_matrix`` itself on a real network at
 ``--city-sizes`` random sites (``benchmarks/_city.py``, seed 0), with turn restrictions
-(edge-based) and without (node-based): the search in one process against the search
-shared between processes (``workers`` = the CPUs, at most 4), side by side in one run,
-with the wall and CPU seconds (children included) and the peak RSS.
+(edge-based) and without (node-based), side by side in one run: the search on the whole
+graph (the baseline) against the search on its core (``geodata._contract``), in one
+process and shared between processes (``workers`` = the CPUs, at most 4), with the wall
+and CPU seconds (children included), the peak RSS of each and whether all agree exactly.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import itertools
 import logging
+import os
 import statistics
 import sys
 import time
@@ -275,46 +278,96 @@ def ch_comparison(network: Path, sizes: list[int], repeats: int) -> None:
 
 
 def city_matrix(network: Path, sizes: list[int], repeats: int) -> None:
-    """Median wall seconds of travel_matrix, one search process against several."""
-    import resource
-
+    """Median wall seconds of travel_matrix: the whole graph against its core, one search
+    process against several, with the peak memory of each."""
     import _city
 
-    from geodata._search import default_workers
+    from geodata import _search
 
     G = geodata.load_network(network)
-    many = default_workers()
+    many = _search.default_workers()
+    growth = _search.GROWTH
     print(f"travel_matrix on {network.name} ({len(G)} nodes), median of {repeats} run(s); "
-          f"shared: {many} processes")  # fmt: skip
-    header = (f"{'sites':>6} {'search':>10} {'alone s':>8} {'shared s':>9} {'ratio':>6} "
-              f"{'cpu s':>6} {'same':>5}")  # fmt: skip
+          f"shared: {many} processes; core: contraction growth {growth}")  # fmt: skip
+    header = (f"{'sites':>6} {'search':>10} {'whole s':>8} {'core 1p s':>10} "
+              f"{'core s':>7} {'ratio':>6} {'cpu s':>6} {'MB whole':>9} {'MB core':>8} "
+              f"{'same':>5}")  # fmt: skip
     print(header)
     print("-" * len(header))
-    for n in sizes:
-        snapped = geodata.snap_sites(G, _city.city_sites(G, n, seed=0))
-        for turns in (True, False):
-            walls: dict[int, list[float]] = {1: [], many: []}
-            cpu: list[float] = []
-            out = {}
-            for _ in range(repeats):
-                for w in (1, many):
-                    c0 = _cpu(resource)
-                    t0 = time.perf_counter()
-                    out[w] = geodata.travel_matrix(G, snapped, turn_restrictions=turns, workers=w)
-                    walls[w].append(time.perf_counter() - t0)
-                    if w == many:
-                        cpu.append(_cpu(resource) - c0)
-            same = bool(np.array_equal(out[1].duration_s, out[many].duration_s)
-                        and np.array_equal(out[1].distance_m, out[many].distance_m))  # fmt: skip
-            a, b = statistics.median(walls[1]), statistics.median(walls[many])
-            kind = "edge-based" if turns else "node-based"
-            print(f"{len(snapped):>6} {kind:>10} {a:>8.2f} {b:>9.2f} {a / b:>5.2f}x "
-                  f"{statistics.median(cpu):>6.2f} {same!s:>5}", flush=True)  # fmt: skip
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS of this process {peak:.0f} MB (the search children share its arrays)")
+    runs = {"whole": (None, many), "core 1p": (growth, 1), "core": (growth, many)}
+    try:
+        for n in sizes:
+            snapped = geodata.snap_sites(G, _city.city_sites(G, n, seed=0))
+            for turns in (True, False):
+                walls: dict[str, list[float]] = {k: [] for k in runs}
+                peaks: dict[str, list[float]] = {k: [] for k in runs}
+                cpu: list[float] = []
+                first: dict[str, np.ndarray] = {}
+                same = True
+                for _ in range(repeats):
+                    for name, (g, w) in runs.items():
+                        _search.GROWTH = g
+                        gc.collect()
+                        c0 = _cpu()
+                        t0 = time.perf_counter()
+                        with _PeakRSS() as peak:
+                            tm = geodata.travel_matrix(G, snapped, turn_restrictions=turns,
+                                                       workers=w)  # fmt: skip
+                        walls[name].append(time.perf_counter() - t0)
+                        peaks[name].append(peak.growth)
+                        if name == "core":
+                            cpu.append(_cpu() - c0)
+                        got = {"t": tm.duration_s, "d": tm.distance_m}
+                        first = first or got
+                        same &= all(np.array_equal(first[k], got[k]) for k in got)
+                        del tm, got
+                first.clear()
+                med = {k: statistics.median(v) for k, v in walls.items()}
+                kind = "edge-based" if turns else "node-based"
+                print(f"{len(snapped):>6} {kind:>10} {med['whole']:>8.2f} {med['core 1p']:>10.2f} "
+                      f"{med['core']:>7.2f} {med['whole'] / med['core']:>5.2f}x "
+                      f"{statistics.median(cpu):>6.2f} {max(peaks['whole']):>9.0f} "
+                      f"{max(peaks['core']):>8.0f} {same!s:>5}", flush=True)  # fmt: skip
+    finally:
+        _search.GROWTH = growth
+    print("whole: the search on the whole graph, shared; core 1p: on its core in one process;"
+          " core: shared (the default).\nratio whole / core; cpu s of the core run, children "
+          "included; MB: the largest growth of this process's RSS during a call (the search "
+          "children share its arrays)")  # fmt: skip
 
 
-def _cpu(resource: Any) -> float:
+class _PeakRSS:
+    """Peak resident memory (MB) of this process while the block runs, sampled every 5 ms,
+    and its ``growth`` over the memory at the start."""
+
+    def __enter__(self) -> _PeakRSS:
+        import threading
+
+        self.mb = self.start = self._now()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.mb = max(self.mb, self._now())
+        self.growth = self.mb - self.start
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.005):
+            self.mb = max(self.mb, self._now())
+
+    @staticmethod
+    def _now() -> float:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def _cpu() -> float:
+    import resource
+
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
