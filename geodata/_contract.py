@@ -5,15 +5,16 @@ arrival vertices; every other vertex only carries paths through. Such a vertex `
 eliminated: each pair of arcs ``a -> x -> b`` becomes a shortcut ``a -> b`` of their summed
 weight (the cheaper one kept where an arc ``a -> b`` is already there), so the distances
 between the remaining vertices are unchanged, exactly (the weights are integer-valued
-floats, :mod:`geodata._search`). Vertices go cheapest first, while eliminating one adds at
-most :data:`GROWTH` arcs more than it removes: a street chain or a small junction goes, a
-busy core stays. This is the first phase of a contraction hierarchy without its query:
-the plain Dijkstra of :func:`scipy.sparse.csgraph.dijkstra` then runs on the core.
+floats, :mod:`geodata._search`). Vertices go cheapest first (by their count when last
+looked at), while eliminating one adds at most :data:`GROWTH` arcs more than it removes: a
+street chain or a small junction goes, a busy core stays. This is the first phase of a
+contraction hierarchy without its query: the plain Dijkstra of
+:func:`scipy.sparse.csgraph.dijkstra` then runs on the core.
 
 On the Heidelberg extract with 3,000 sites (edge-based, 14,835 vertices) the core is half
 the graph and each search takes less than half the time (``benchmarks/matrix.py --city``).
-Contraction-hierarchy libraries from PyPI answer one pair at a time and measured slower
-for full site-to-site matrices (``benchmarks/matrix.py --ch``), hence this step.
+Contraction-hierarchy libraries from PyPI give times alone in bulk, but lengths and paths
+only one pair at a time (``benchmarks/matrix.py --ch``), hence this step.
 
 Each shortcut remembers the vertex it skipped, so a path found on the core is expanded
 back to the vertices of the graph (:meth:`Core.chain`).
@@ -116,7 +117,7 @@ def contract(tails: np.ndarray, heads: np.ndarray, w: np.ndarray, n: int,
             if not alive[x]:
                 continue
             now = added(x)
-            if now != score:  # its neighbourhood changed since it was queued
+            if now != score:  # its neighbourhood changed since it was queued (lazy update)
                 heapq.heappush(heap, (now, x))
                 continue
             if score > growth:
@@ -135,9 +136,7 @@ def contract(tails: np.ndarray, heads: np.ndarray, w: np.ndarray, n: int,
                     # an arc a -> b kept as it was keeps its own middle (or none)
             inn[x], out[x] = {}, {}
             alive[x] = False
-            for y in (*ins, *outs):
-                if not keep_l[y]:
-                    heapq.heappush(heap, (added(y), y))
+            # the neighbours' scores changed: each is looked at again when it comes up
     kept = np.flatnonzero(alive)
     index = np.full(n, -1, dtype=np.int64)
     index[kept] = np.arange(len(kept))

@@ -266,9 +266,8 @@ def travel_matrix(
     t_search = time.perf_counter()
     srow = np.searchsorted(src, np.maximum(dep_v, 0))
     workers = workers or default_workers()
-    best, choice = _best_departures(at, ab, packing, srow, dep_c, dep_l, workers)
+    duration, distance, choice = _assemble(at, ab, packing, srow, dep_c, dep_l, workers)
     del at, ab
-    duration, distance = _unpack(packing, best, workers)
     _same_edge(sites, group, edge_data, duration, distance, choice)
     distance[~np.isfinite(duration)] = np.inf
     np.fill_diagonal(duration, 0.0)
@@ -322,43 +321,41 @@ def _option_arrays(
     return vert, cost, length
 
 
-def _best_departures(
+def _assemble(
     at: np.ndarray, ab: np.ndarray, packing: Packing, srow: np.ndarray, dep_c: np.ndarray,
     dep_l: np.ndarray, workers: int,
-) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Packed cost and choice (departure * 2 + arrival option) of every site pair."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """Times, lengths and choices (departure * 2 + arrival option) of every site pair.
+
+    Site ``i`` leaves by the better of its departures ``a`` (search row ``srow[i, a]``,
+    packed cost ``dep[i, a]``; ties to the first); each block of rows is unpacked at once,
+    on threads.
+    """
     n = len(srow)
     dep = packing.pack(dep_c, dep_l)
-    best = np.full((n, n), np.inf)
-    choice = np.zeros((n, n), dtype=np.int8)
+    duration = np.empty((n, n))
+    distance = np.empty((n, n))
+    choice = np.empty((n, n), dtype=np.int8)
 
     def block(lo: int) -> None:
         rows = slice(lo, min(lo + _BLOCK, n))
-        for a in range(2):
-            if not np.isfinite(dep[rows, a]).any():
-                continue
-            r = srow[rows, a]
-            c = dep[rows, a, None] + at[r]
-            better = c < best[rows]
-            np.copyto(best[rows], c, where=better)
-            np.copyto(choice[rows], 2 * a + ab[r], where=better)
+        r0, r1 = srow[rows, 0], srow[rows, 1]
+        best = at[r0]
+        best += dep[rows, 0, None]
+        pick = ab[r0]
+        if np.isfinite(dep[rows, 1]).any():
+            c1 = at[r1]
+            c1 += dep[rows, 1, None]
+            better = c1 < best
+            np.minimum(best, c1, out=best)
+            pick = np.where(better, ab[r1] + 2, pick)
+        pick *= np.isfinite(best)  # 0 where there is no way at all
+        choice[rows] = pick
+        duration[rows], distance[rows] = packing.unpack(best, inplace=True)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         list(pool.map(block, range(0, n, _BLOCK)))
-    return best, choice
-
-
-def _unpack(packing: Packing, best: np.ndarray, workers: int) -> tuple[np.ndarray, np.ndarray]:
-    """Times and lengths of packed costs, by blocks of rows on threads (lengths in place)."""
-    duration = np.empty_like(best)
-
-    def block(lo: int) -> None:
-        rows = slice(lo, lo + _BLOCK)
-        duration[rows] = packing.unpack(best[rows], inplace=True)[0]
-
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(block, range(0, len(best), _BLOCK)))
-    return duration, best
+    return duration, distance, choice
 
 
 def _edge_arrays(
@@ -423,7 +420,7 @@ def _same_edge(
     duration: np.ndarray, distance: np.ndarray, choice: np.ndarray,
 ) -> None:  # fmt: skip
     """Drive directly between sites on the same edge where that is faster (in place)."""
-    i, j = np.nonzero((group[:, None] == group[None, :]) & (group >= 0)[:, None])
+    i, j = _pairs_within(group)
     if not len(i):
         return
     f = np.array([s["f"] if s is not None else math.nan for s in sites])
@@ -436,6 +433,19 @@ def _same_edge(
     better = cost < duration[i, j]
     i, j = i[better], j[better]
     duration[i, j], distance[i, j], choice[i, j] = cost[better], dist[better], 4
+
+
+def _pairs_within(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """All pairs ``(i, j)`` (``i == j`` included) with ``group[i] == group[j] >= 0``."""
+    members = np.flatnonzero(group >= 0)
+    members = members[np.argsort(group[members], kind="stable")]
+    g = group[members]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]]) if len(g) else np.empty(0, int)
+    sizes = np.diff(np.r_[starts, len(g)])
+    size_of, start_of = np.repeat(sizes, sizes), np.repeat(starts, sizes)  # per member
+    first = np.cumsum(size_of) - size_of  # where each member's pairs begin
+    step = np.arange(int(size_of.sum())) - np.repeat(first, size_of)
+    return np.repeat(members, size_of), members[np.repeat(start_of, size_of) + step]
 
 
 def _edge_leg(
