@@ -110,3 +110,13 @@ def test_the_matrix_and_its_paths_on_the_core_are_those_of_the_whole_graph(
         for b in ids[-8:]:
             p, q = core.path(a, b), whole.path(a, b)
             assert p.coords == q.coords and p.nodes == q.nodes
+
+
+def test_predecessors_of_a_large_core_are_kept_in_int32(sample_graph, sample_snapped, monkeypatch):
+    small = geodata.travel_matrix(sample_graph, sample_snapped, workers=1)
+    assert small._context.paths.pred.dtype == np.int16
+    monkeypatch.setattr(_search, "PRED16_MAX", 10)  # as if the core were larger
+    large = geodata.travel_matrix(sample_graph, sample_snapped, workers=1)
+    assert large._context.paths.pred.dtype == np.int32
+    assert np.array_equal(small._context.paths.pred, large._context.paths.pred)
+    assert large.path("DEPOT", "DS-05") == small.path("DEPOT", "DS-05")
