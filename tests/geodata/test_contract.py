@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -120,3 +121,38 @@ def test_predecessors_of_a_large_core_are_kept_in_int32(sample_graph, sample_sna
     assert large._context.paths.pred.dtype == np.int32
     assert np.array_equal(small._context.paths.pred, large._context.paths.pred)
     assert large.path("DEPOT", "DS-05") == small.path("DEPOT", "DS-05")
+
+
+HEIDELBERG = Path(__file__).resolve().parents[3] / "shared" / "cities" / "heidelberg.osm.pbf"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not HEIDELBERG.is_file(),
+                    reason="needs ../shared/cities/heidelberg.osm.pbf (not in the repository)")
+def test_on_a_real_city_with_its_restrictions_the_core_changes_nothing(monkeypatch):
+    from benchmarks._city import city_sites
+
+    G = geodata.load_network(HEIDELBERG)
+    snapped = geodata.snap_sites(G, city_sites(G, 400, seed=3))
+    core = geodata.travel_matrix(G, snapped, workers=1)
+    paths = core._context.paths
+    assert core._context.edge_based and paths.core.n_core < 0.7 * paths.core.n
+    monkeypatch.setattr(_search, "GROWTH", None)
+    whole = geodata.travel_matrix(G, snapped, workers=1)
+    assert np.array_equal(core.duration_s, whole.duration_s)
+    assert np.array_equal(core.distance_m, whole.distance_m)
+    ids = core.site_ids
+    rng = np.random.default_rng(0)
+    same = pairs = 0
+    for i, j in rng.integers(0, len(ids), (80, 2)):
+        if i == j or not np.isfinite(core.duration_s[i, j]):
+            continue
+        pairs += 1
+        p, q = core.path(ids[i], ids[j]), whole.path(ids[i], ids[j])
+        same += p.nodes == q.nodes
+        for path in (p, q):  # where two routes tie exactly, either may be drawn
+            assert sum(leg.travel_time_s for leg in path.legs) == pytest.approx(
+                core.duration_s[i, j], abs=0.05)
+            assert sum(leg.length_m for leg in path.legs) == pytest.approx(
+                core.distance_m[i, j], abs=0.5)
+    assert pairs > 60 and same >= 0.9 * pairs
