@@ -30,10 +30,10 @@ and CPU seconds (children included), the peak RSS of each and whether all agree 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import itertools
 import logging
-import os
 import statistics
 import sys
 import time
@@ -281,6 +281,7 @@ def city_matrix(network: Path, sizes: list[int], repeats: int) -> None:
     """Median wall seconds of travel_matrix: the whole graph against its core, one search
     process against several, with the peak memory of each."""
     import _city
+    import city
 
     from geodata import _search
 
@@ -309,12 +310,14 @@ def city_matrix(network: Path, sizes: list[int], repeats: int) -> None:
                         _search.GROWTH = g
                         gc.collect()
                         c0 = _cpu()
-                        t0 = time.perf_counter()
-                        with _PeakRSS() as peak:
-                            tm = geodata.travel_matrix(G, snapped, turn_restrictions=turns,
-                                                       workers=w)  # fmt: skip
-                        walls[name].append(time.perf_counter() - t0)
-                        peaks[name].append(peak.growth)
+                        phases: list[city.Phase] = []
+                        call = functools.partial(geodata.travel_matrix, G, snapped,
+                                                 turn_restrictions=turns, workers=w)
+                        tm = city.measure(name, call, phases)
+                        if tm is None:
+                            raise RuntimeError(phases[0].note)
+                        walls[name].append(phases[0].seconds)
+                        peaks[name].append(phases[0].peak_mb)
                         if name == "core":
                             cpu.append(_cpu() - c0)
                         got = {"t": tm.duration_s, "d": tm.distance_m}
@@ -332,37 +335,8 @@ def city_matrix(network: Path, sizes: list[int], repeats: int) -> None:
         _search.GROWTH = growth
     print("whole: the search on the whole graph, shared; core 1p: on its core in one process;"
           " core: shared (the default).\nratio whole / core; cpu s of the core run, children "
-          "included; MB: the largest growth of this process's RSS during a call (the search "
-          "children share its arrays)")  # fmt: skip
-
-
-class _PeakRSS:
-    """Peak resident memory (MB) of this process while the block runs, sampled every 5 ms,
-    and its ``growth`` over the memory at the start."""
-
-    def __enter__(self) -> _PeakRSS:
-        import threading
-
-        self.mb = self.start = self._now()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.mb = max(self.mb, self._now())
-        self.growth = self.mb - self.start
-
-    def _sample(self) -> None:
-        while not self._stop.wait(0.005):
-            self.mb = max(self.mb, self._now())
-
-    @staticmethod
-    def _now() -> float:
-        with open("/proc/self/statm") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+          "included; MB: the largest growth of this process's RSS during a call, sampled every "
+          "10 ms (benchmarks/city.py's measure; the search children share its arrays)")  # fmt: skip
 
 
 def _cpu() -> float:

@@ -43,7 +43,6 @@ class Core:
     shortcut ``a -> b`` (graph numbering) skips.
     """
 
-    n: int
     kept: np.ndarray
     index: np.ndarray
     tails: np.ndarray
@@ -52,7 +51,13 @@ class Core:
     middle: dict[tuple[int, int], int]
 
     @property
+    def n(self) -> int:
+        """Vertices of the graph."""
+        return len(self.index)
+
+    @property
     def n_core(self) -> int:
+        """Vertices of the core."""
         return len(self.kept)
 
     def chain(self, pred: np.ndarray, source: int, target: int) -> list[int]:
@@ -147,6 +152,6 @@ def contract(tails: np.ndarray, heads: np.ndarray, w: np.ndarray, n: int,
             ch.append(b)
             cw.append(x)
     # every middle stays: an arc between eliminated vertices is expanded inside others
-    return Core(n=n, kept=kept, index=index, tails=index[np.asarray(ct, dtype=np.int64)],
+    return Core(kept=kept, index=index, tails=index[np.asarray(ct, dtype=np.int64)],
                 heads=index[np.asarray(ch, dtype=np.int64)],
                 w=np.asarray(cw, dtype=float), middle=middle)  # fmt: skip

@@ -169,8 +169,8 @@ def arrival_search(
 
     def keeper(pk: Packing, core: Core) -> Callable:
         w = pk.pack(arr_t, arr_l)  # the arrival options, packed like the arcs (inf if none)
-        col = np.where(vert >= 0, core.index[np.maximum(vert, 0)], 0)
-        col0, col1 = col[:, 0].copy(), col[:, 1].copy()
+        # core columns of each site's two arrival vertices (a missing one costs inf in w)
+        col0, col1 = np.where(vert >= 0, core.index[np.maximum(vert, 0)], 0).T.copy()
         ends_c = core.index[ends]
 
         def keep(out: dict, lo: int, D: np.ndarray) -> None:
